@@ -1,0 +1,70 @@
+/** Celery's `embed` part of a protocol v2 body: workflow links carried with the task. */
+export interface TaskEmbed {
+  readonly callbacks: unknown[] | null;
+  readonly errbacks: unknown[] | null;
+  readonly chain: unknown[] | null;
+  readonly chord: unknown;
+}
+
+/**
+ * A task message after decoding, independent of how it arrived (Celery v2 array body, plain
+ * kwargs object, or legacy protocol v1). Times are ISO 8601 strings in UTC, or null.
+ */
+export interface TaskMessage {
+  readonly id: string;
+  readonly task: string;
+  readonly args: readonly unknown[];
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly retries: number;
+  readonly eta: string | null;
+  readonly expires: string | null;
+  /** Celery order: [hard, soft] seconds; null = task default. */
+  readonly timelimit: readonly [number | null, number | null];
+  readonly rootId: string;
+  readonly parentId: string | null;
+  readonly group: string | null;
+  readonly origin: string | null;
+  readonly ignoreResult: boolean;
+  readonly embed: TaskEmbed | null;
+}
+
+/** Why a message could not be decoded; `taskId`/`task` are set when they could be read. */
+export type EnvelopeErrorCode =
+  | 'unsupported_content_type'
+  | 'unsupported_encoding'
+  | 'not_json'
+  | 'bad_body'
+  | 'missing_task_name'
+  | 'missing_task_id'
+  | 'bad_header';
+
+export interface EnvelopeError {
+  readonly code: EnvelopeErrorCode;
+  readonly reason: string;
+  readonly taskId: string | null;
+  readonly task: string | null;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly message: TaskMessage }
+  | { readonly ok: false; readonly error: EnvelopeError };
+
+/** The parts of an AMQP message the codec reads; structurally compatible with amqplib's. */
+export interface RawTaskMessage {
+  readonly content: Buffer;
+  readonly properties: {
+    readonly contentType?: string | undefined;
+    readonly contentEncoding?: string | undefined;
+    readonly correlationId?: string | undefined;
+    readonly headers?: Record<string, unknown> | undefined;
+  };
+}
+
+/** What the codec produces for publishing; the publisher adds persistence and routing. */
+export interface EncodedTaskMessage {
+  readonly content: Buffer;
+  readonly contentType: 'application/json';
+  readonly contentEncoding: 'utf-8';
+  readonly correlationId: string;
+  readonly headers: Record<string, unknown>;
+}

@@ -1,0 +1,5 @@
+export * from './task-contract';
+export * from './envelope';
+export * from './catalogue';
+export * from './render';
+export * from './bind-arguments';

@@ -1,0 +1,130 @@
+import { bindArguments, decodeTaskMessage, parseCeleryTime, type TaskMessage } from '@burrow/contracts';
+import type { ConsumeMessage } from 'amqplib';
+import { classifyError } from '../errors';
+import type { Logger } from '../logging';
+import type { RedisResultStore } from '../results';
+import { retryDelaySeconds } from './backoff';
+import { exceptionInfo, type Attempt, type Outcome } from './outcome';
+import { runWithTimeLimits } from './run-handler';
+import type { TaskContext } from './task-context';
+import type { TaskRegistry } from './task-registry';
+
+export interface DeciderOptions<S> {
+  readonly registry: TaskRegistry<S>;
+  readonly results: RedisResultStore;
+  readonly logger: Logger;
+  readonly services: S;
+  readonly workerName: string;
+  /** Deliveries after which a message is dead-lettered as a crash loop. */
+  readonly maxDeliveries: number;
+  /** Aborts running handlers when shutdown outlives its grace period. */
+  readonly shutdownSignal: AbortSignal;
+  readonly storeProgress: (ctx: { taskId: string; name: string; queue: string; retries: number }, progress: Record<string, unknown>) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** An eta this close is run now rather than sent round the delay levels again. */
+const ETA_TOLERANCE_MS = 500;
+
+/**
+ * Works out what should happen to one delivery, running the handler when it should run.
+ * Never throws: every failure becomes an outcome for `settle`.
+ */
+export class Decider<S> {
+  constructor(private readonly options: DeciderOptions<S>) {}
+
+  async decide(queue: string, delivery: ConsumeMessage): Promise<{ attempt: Attempt; outcome: Outcome }> {
+    const now = this.options.now ?? Date.now;
+    const startedAt = now();
+    const decoded = decodeTaskMessage(delivery);
+    if (!decoded.ok) {
+      const { error } = decoded;
+      const attempt: Attempt = { queue, message: null, taskId: error.taskId, taskName: error.task, kwargs: null, maxRetries: 0, startedAt };
+      return { attempt, outcome: dead(error.reason, error.code, 'ValueError') };
+    }
+    const message = decoded.message;
+    const registered = this.options.registry.get(message.task);
+    const attempt: Attempt = {
+      queue,
+      message,
+      taskId: message.id,
+      taskName: message.task,
+      kwargs: null,
+      maxRetries: registered?.contract.defaults.retry.maxRetries ?? 0,
+      startedAt,
+    };
+    if (!registered) {
+      return { attempt, outcome: dead(`task ${message.task} is not registered on queue ${queue}`, 'unknown_task', 'NotRegistered', 'celery.exceptions') };
+    }
+    const deliveries = Number(delivery.properties.headers?.['x-delivery-count'] ?? 0);
+    if (deliveries >= this.options.maxDeliveries) {
+      return { attempt, outcome: dead(`delivered ${deliveries + 1} times without an outcome; the worker likely crashed running it`, 'crash_loop', 'WorkerLostError', 'billiard.exceptions') };
+    }
+    if (await this.options.results.isDone(message.id)) return { attempt, outcome: { kind: 'duplicate' } };
+    if (message.expires && parseCeleryTime(message.expires)!.getTime() <= now()) {
+      return { attempt, outcome: { kind: 'revoked', reason: `expired at ${message.expires}` } };
+    }
+    if (message.eta) {
+      const wait = parseCeleryTime(message.eta)!.getTime() - now();
+      if (wait > ETA_TOLERANCE_MS) return { attempt, outcome: { kind: 'defer', delaySeconds: Math.ceil(wait / 1000) } };
+    }
+    const bound = bindArguments(registered.contract, message.args, message.kwargs);
+    if (!bound.ok) return { attempt, outcome: dead(bound.reason, 'bad_arguments', 'TypeError') };
+    const withKwargs: Attempt = { ...attempt, kwargs: bound.kwargs };
+    const invalid = registered.validate(bound.kwargs);
+    if (invalid) return { attempt: withKwargs, outcome: dead(`invalid arguments for ${message.task}: ${invalid}`, 'schema', 'ValueError') };
+    if (!registered.handler) {
+      return { attempt: withKwargs, outcome: dead(`task ${message.task} has no handler in this version of burrow`, 'not_implemented', 'NotImplementedError') };
+    }
+    return { attempt: withKwargs, outcome: await this.run(registered.handler, registered.contract.defaults, message, withKwargs, bound.kwargs) };
+  }
+
+  private async run(
+    handler: NonNullable<ReturnType<TaskRegistry<S>['get']>>['handler'] & object,
+    defaults: { retry: import('@burrow/contracts').RetryPolicy; softTimeLimitSeconds: number; hardTimeLimitSeconds: number },
+    message: TaskMessage,
+    attempt: Attempt,
+    kwargs: Record<string, unknown>,
+  ): Promise<Outcome> {
+    const [hard, soft] = message.timelimit;
+    const hardSeconds = hard ?? defaults.hardTimeLimitSeconds;
+    const softSeconds = Math.min(soft ?? defaults.softTimeLimitSeconds, hardSeconds);
+    const logger = this.options.logger.child({ taskId: message.id, task: message.task, attempt: message.retries + 1 });
+    logger.debug('task started');
+    try {
+      const result = await runWithTimeLimits(
+        (signal) => {
+          const ctx: TaskContext<S> = {
+            taskId: message.id,
+            taskName: message.task,
+            queue: attempt.queue,
+            retries: message.retries,
+            maxRetries: defaults.retry.maxRetries,
+            signal,
+            logger,
+            services: this.options.services,
+            reportProgress: (progress) =>
+              this.options.storeProgress({ taskId: message.id, name: message.task, queue: attempt.queue, retries: message.retries }, { ...progress }),
+          };
+          return handler(kwargs, ctx);
+        },
+        { softSeconds, hardSeconds },
+        this.options.shutdownSignal,
+      );
+      return { kind: 'success', result };
+    } catch (err) {
+      const info = exceptionInfo(err);
+      const { retryable, code, retryAfterSeconds } = classifyError(err);
+      if (!retryable) return { kind: 'dead', error: info, reason: `permanent error: ${info.message}`, code };
+      if (message.retries >= defaults.retry.maxRetries) {
+        return { kind: 'dead', error: info, reason: `gave up after ${message.retries + 1} attempts: ${info.message}`, code };
+      }
+      const delaySeconds = retryAfterSeconds !== null ? Math.max(1, Math.ceil(retryAfterSeconds)) : retryDelaySeconds(defaults.retry, message.retries);
+      return { kind: 'retry', error: info, delaySeconds, code };
+    }
+  }
+}
+
+function dead(reason: string, code: string, excType: string, excModule = 'builtins'): Outcome {
+  return { kind: 'dead', reason, code, error: { type: excType, module: excModule, message: reason } };
+}

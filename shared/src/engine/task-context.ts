@@ -1,0 +1,28 @@
+import type { Logger } from '../logging';
+import { RetryableError } from '../errors';
+
+/**
+ * What a handler gets besides its kwargs. Handlers never see AMQP: they return, throw, or ask
+ * for a retry, and the engine settles the outcome.
+ */
+export interface TaskContext<S = unknown> {
+  readonly taskId: string;
+  readonly taskName: string;
+  readonly queue: string;
+  /** Retries before this attempt (0 on the first). */
+  readonly retries: number;
+  readonly maxRetries: number;
+  /** Fires at the soft time limit and on worker shutdown past the grace period. */
+  readonly signal: AbortSignal;
+  /** Scoped to this task: every line carries its id and name. */
+  readonly logger: Logger;
+  /** Provider adapters and other collaborators the worker was built with. */
+  readonly services: S;
+  /** Publishes a PROGRESS state (e.g. sent/failed/total) visible through the result API. */
+  reportProgress(progress: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** Ask for a retry from a handler, optionally after a given delay: `throw retryTask('busy', 30)`. */
+export function retryTask(message: string, afterSeconds?: number): RetryableError {
+  return new RetryableError(message, 'retry_requested', afterSeconds === undefined ? {} : { retryAfterSeconds: afterSeconds });
+}

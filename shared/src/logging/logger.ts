@@ -1,0 +1,77 @@
+import path from 'node:path';
+import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
+import { maskText, maskValue } from './mask';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** Process role, e.g. "worker", on every line. */
+  readonly service: string;
+  /** @default 'info' */
+  readonly level?: string;
+  /** Directory for rotating files; empty = stdout only. */
+  readonly dir?: string;
+  /** @default 'pretty' */
+  readonly format?: 'pretty' | 'json';
+}
+
+const SKIP = new Set(['level', 'message', 'timestamp', 'service', 'taskId', 'task', 'stack']);
+
+/** Masks personal data and secrets in every record, whatever the call site passed. */
+const maskRecord = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'timestamp') continue;
+    (info as Record<string, unknown>)[key] = key === 'message' ? maskText(String(info.message)) : maskValue(info[key], key);
+  }
+  return info;
+});
+
+const errorsToFields = winston.format((info) => {
+  const err = info.err ?? info.error;
+  if (err instanceof Error) {
+    info.error = maskText(err.message);
+    info.errorType = err.name;
+    if (info.err) delete info.err;
+  }
+  return info;
+});
+
+const pretty = winston.format.printf((info) => {
+  const scope = info.taskId ? ` [${String(info.task ?? '')} ${String(info.taskId)}]` : '';
+  const rest = Object.entries(info)
+    .filter(([k, v]) => !SKIP.has(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${String(info.timestamp)} ${info.level.padEnd(5)} ${String(info.service)}${scope} ${String(info.message)}${rest ? ` ${rest}` : ''}`;
+});
+
+/**
+ * Builds a process logger: readable lines in a terminal or JSON in production, to stdout and,
+ * when a directory is given, to a daily-rotated file there (14 days, 20 MB per file).
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const base = winston.format.combine(errorsToFields(), maskRecord(), winston.format.timestamp());
+  const transports: winston.transport[] = [
+    new winston.transports.Console({
+      format: options.format === 'json' ? winston.format.json() : pretty,
+    }),
+  ];
+  if (options.dir) {
+    transports.push(
+      new DailyRotateFile({
+        dirname: path.resolve(options.dir),
+        filename: `${options.service}-%DATE%.log`,
+        maxFiles: '14d',
+        maxSize: '20m',
+        format: winston.format.json(),
+      }),
+    );
+  }
+  return winston.createLogger({
+    level: options.level ?? 'info',
+    defaultMeta: { service: options.service },
+    format: base,
+    transports,
+  });
+}

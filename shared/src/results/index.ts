@@ -1,0 +1,2 @@
+export * from './result-meta';
+export { RedisResultStore, type ResultStoreOptions } from './result-store';
