@@ -34,7 +34,8 @@ export interface TaskContract<K extends TObject = TObject, R extends TSchema = T
   readonly name: string;
   readonly queue: string;
   readonly description: string;
-  readonly params: readonly (keyof Static<K> & string)[];
+  /** Names of kwargs properties, in positional order (checked by `defineTask`). */
+  readonly params: readonly string[];
   readonly kwargs: K;
   readonly result: R;
   readonly defaults: TaskDefaults;

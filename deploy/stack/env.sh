@@ -1,10 +1,10 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are used by the sourcing scripts
 # Shared settings for the project-local RabbitMQ + Redis stack.
 # Sourced by deploy/local-stack.sh and deploy/stack/rabbitmqctl; not meant to
 # be executed directly.
 #
 # Port precedence: BURROW_STACK_* env var > ports recorded by the last
-# `start` (.stack/ports.env) > defaults.
+# `start` (.stack/ports.env, removed by a full `stop`) > defaults.
 
 BURROW_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 STACK_DIR="$BURROW_REPO_ROOT/.stack"

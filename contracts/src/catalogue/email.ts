@@ -20,7 +20,7 @@ const Attachment = Type.Union([
   Type.Object(
     {
       filename: Type.String({ minLength: 1, maxLength: 255 }),
-      content_base64: Type.String({ pattern: '^[A-Za-z0-9+/\\r\\n]*={0,2}\\s*$' }),
+      content_base64: Type.String({ pattern: '^[A-Za-z0-9+/=\\r\\n]*$' }),
       content_type: Type.Optional(Type.String({ minLength: 3, maxLength: 255 })),
     },
     { additionalProperties: false },
@@ -101,7 +101,16 @@ export const sendBulkEmailTask = defineTask({
   queue,
   description:
     'Sends one message to many recipients, filling {{name}} and {{field}} placeholders per recipient.',
-  params: ['recipients', 'subject', 'body', 'html', 'template', 'from_email', 'reply_to', 'headers'],
+  params: [
+    'recipients',
+    'subject',
+    'body',
+    'html',
+    'template',
+    'from_email',
+    'reply_to',
+    'headers',
+  ],
   kwargs: Type.Object(
     {
       recipients: Type.Array(BulkRecipient, { minItems: 1, maxItems: 100_000 }),
@@ -159,13 +168,12 @@ export const sendNotificationToBackend = defineTask({
 export const sendDailyDigestTask = defineTask({
   name: 'tasks.email_tasks.send_daily_digest_task',
   queue,
-  description: "Emails each subscribed user the digest of the given day's activity.",
+  description:
+    "Emails each subscribed user the digest of a day's activity (the date, default yesterday UTC).",
   params: ['date'],
   kwargs: Type.Object(
     {
-      date: Type.Optional(
-        Type.Union([IsoDate], { description: 'Day to summarise; default yesterday (UTC)' }),
-      ),
+      date: Type.Optional(IsoDate),
     },
     { additionalProperties: false },
   ),

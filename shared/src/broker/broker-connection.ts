@@ -1,5 +1,5 @@
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging';
 import { redactUrl } from '../config';
@@ -64,6 +64,15 @@ export class BrokerConnection extends EventEmitter {
 
   get isConnected(): boolean {
     return this.manager.isConnected();
+  }
+
+  /** The live amqplib connection, for parts that manage their own channels (the consumer). */
+  get current(): ChannelModel | undefined {
+    return this.manager.connection;
+  }
+
+  get topology(): Topology {
+    return this.options.topology;
   }
 
   /**

@@ -26,6 +26,7 @@ export const configSchema = {
     url: { doc: 'Base URL of the product backend burrow calls', format: 'url', default: 'http://localhost:8000', env: 'BACKEND_API_URL' },
     apiKey: { doc: 'API key sent to the backend', format: String, default: '', env: 'BACKEND_API_KEY', sensitive: true },
     timeoutSeconds: { doc: 'Timeout of one backend HTTP call', format: 'nat', default: 10, env: 'BACKEND_API_TIMEOUT' },
+    healthPaths: { doc: 'Comma-separated backend paths the health check task probes', format: String, default: '/health/', env: 'BACKEND_HEALTH_PATHS' },
   },
   results: {
     expiresSeconds: { doc: 'How long results stay in Redis (Celery result_expires)', format: 'nat', default: 86_400, env: 'RESULT_EXPIRES' },

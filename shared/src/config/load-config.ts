@@ -2,13 +2,15 @@ import convict from 'convict';
 import { ConfigError } from '../errors';
 import { configSchema } from './config-schema';
 
-type Leaf = (typeof configSchema)[keyof typeof configSchema][string];
+interface Leaf {
+  readonly env: string;
+}
 
 /** The validated settings of one process, frozen. */
 export interface BurrowConfig {
   readonly rabbitmq: { readonly url: string; readonly heartbeatSeconds: number };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly backend: { readonly url: string; readonly apiKey: string; readonly timeoutSeconds: number };
+  readonly backend: { readonly url: string; readonly apiKey: string; readonly timeoutSeconds: number; readonly healthPaths: readonly string[] };
   readonly results: { readonly expiresSeconds: number };
   readonly log: { readonly level: string; readonly dir: string; readonly format: 'pretty' | 'json' };
   readonly publish: { readonly timeoutSeconds: number; readonly maxBuffered: number };
@@ -40,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
   return deepFreeze({
     rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },
-    backend: raw.backend,
+    backend: { ...raw.backend, healthPaths: list(raw.backend.healthPaths) },
     results: raw.results,
     log: raw.log,
     publish: raw.publish,
@@ -51,7 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
 interface RawConfig {
   rabbitmq: { url: string; host: string; port: number; user: string; password: string; vhost: string; heartbeatSeconds: number };
   redis: { url: string; host: string; port: number; db: number; password: string; keyPrefix: string };
-  backend: BurrowConfig['backend'];
+  backend: Omit<BurrowConfig['backend'], 'healthPaths'> & { healthPaths: string };
   results: BurrowConfig['results'];
   log: BurrowConfig['log'];
   publish: BurrowConfig['publish'];

@@ -1,13 +1,13 @@
-import { bindArguments, decodeTaskMessage, parseCeleryTime, type TaskMessage } from '@burrow/contracts';
+import { bindArguments, decodeTaskMessage, parseCeleryTime, type TaskDefaults, type TaskMessage } from '@burrow/contracts';
 import type { ConsumeMessage } from 'amqplib';
 import { classifyError } from '../errors';
 import type { Logger } from '../logging';
-import type { RedisResultStore } from '../results';
+import { startedMeta, type RedisResultStore } from '../results';
 import { retryDelaySeconds } from './backoff';
 import { exceptionInfo, type Attempt, type Outcome } from './outcome';
 import { runWithTimeLimits } from './run-handler';
 import type { TaskContext } from './task-context';
-import type { TaskRegistry } from './task-registry';
+import type { TaskHandler, TaskRegistry } from './task-registry';
 
 export interface DeciderOptions<S> {
   readonly registry: TaskRegistry<S>;
@@ -19,6 +19,8 @@ export interface DeciderOptions<S> {
   readonly maxDeliveries: number;
   /** Aborts running handlers when shutdown outlives its grace period. */
   readonly shutdownSignal: AbortSignal;
+  /** Store STARTED before running (Celery task_track_started). */
+  readonly trackStarted?: boolean;
   readonly storeProgress: (ctx: { taskId: string; name: string; queue: string; retries: number }, progress: Record<string, unknown>) => Promise<void>;
   readonly now?: () => number;
 }
@@ -80,8 +82,8 @@ export class Decider<S> {
   }
 
   private async run(
-    handler: NonNullable<ReturnType<TaskRegistry<S>['get']>>['handler'] & object,
-    defaults: { retry: import('@burrow/contracts').RetryPolicy; softTimeLimitSeconds: number; hardTimeLimitSeconds: number },
+    handler: TaskHandler<S>,
+    defaults: TaskDefaults,
     message: TaskMessage,
     attempt: Attempt,
     kwargs: Record<string, unknown>,
@@ -91,6 +93,11 @@ export class Decider<S> {
     const softSeconds = Math.min(soft ?? defaults.softTimeLimitSeconds, hardSeconds);
     const logger = this.options.logger.child({ taskId: message.id, task: message.task, attempt: message.retries + 1 });
     logger.debug('task started');
+    if (this.options.trackStarted) {
+      await this.options.results.store(
+        startedMeta({ taskId: message.id, name: message.task, worker: this.options.workerName, retries: message.retries, queue: attempt.queue }, process.pid),
+      );
+    }
     try {
       const result = await runWithTimeLimits(
         (signal) => {

@@ -127,9 +127,9 @@ export class Settler {
       routingKey: deadQueueName(delivery.queue),
       content,
       properties: {
-        ...(properties.contentType ? { contentType: properties.contentType } : {}),
-        ...(properties.contentEncoding ? { contentEncoding: properties.contentEncoding } : {}),
-        ...(properties.correlationId ? { correlationId: properties.correlationId } : {}),
+        ...optional('contentType', properties.contentType as string | undefined),
+        ...optional('contentEncoding', properties.contentEncoding as string | undefined),
+        ...optional('correlationId', properties.correlationId as string | undefined),
         headers: {
           ...(properties.headers ?? {}),
           'x-burrow-reason': reason,
@@ -152,4 +152,8 @@ export class Settler {
       log.warn('ack failed; the delivery will come back and be skipped as a duplicate', { error: (err as Error).message });
     }
   }
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
 }

@@ -1,0 +1,48 @@
+/** The package graph runs one way: contracts ← shared ← workers, scheduler (← bench). */
+const pkg = (name) => `^${name}/`;
+module.exports = {
+  forbidden: [
+    { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'contracts-is-the-root',
+      comment: 'contracts holds data and pure codecs: it imports no other package',
+      severity: 'error',
+      from: { path: pkg('contracts') },
+      to: { path: ['^shared/', '^workers/', '^scheduler/', '^bench/'] },
+    },
+    {
+      name: 'shared-knows-no-tasks',
+      severity: 'error',
+      from: { path: pkg('shared') },
+      to: { path: ['^workers/', '^scheduler/', '^bench/'] },
+    },
+    {
+      name: 'workers-is-a-leaf',
+      severity: 'error',
+      from: { path: '^workers/' },
+      to: { path: ['^scheduler/', '^bench/'] },
+    },
+    {
+      name: 'scheduler-is-a-leaf',
+      comment: 'the scheduler publishes tasks; it never executes them',
+      severity: 'error',
+      from: { path: '^scheduler/' },
+      to: { path: ['^workers/', '^bench/'] },
+    },
+    {
+      name: 'no-deep-imports',
+      comment: 'import a package by its name, never another package\'s src/',
+      severity: 'error',
+      from: { path: '^(contracts|shared|workers|scheduler|bench)/src' },
+      to: { path: '^(contracts|shared|workers|scheduler|bench)/src', pathNot: '^$1/src' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    combinedDependencies: false,
+    preserveSymlinks: false,
+  },
+};

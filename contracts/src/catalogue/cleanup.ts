@@ -1,0 +1,119 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '../task-contract';
+import type { QueueName } from './queues';
+import { IsoDateTime, NonNegativeInteger } from './primitives';
+
+const queue: QueueName = 'cleanup';
+
+/** What a file sweep removed. */
+const SweepResult = Type.Object({
+  deleted_files: NonNegativeInteger,
+  freed_bytes: NonNegativeInteger,
+  errors: Type.Array(Type.Object({ path: Type.String(), error: Type.String() }), {
+    description: 'Files that could not be removed',
+  }),
+});
+
+export const cleanupTempFilesTask = defineTask({
+  name: 'tasks.cleanup_tasks.cleanup_temp_files_task',
+  queue,
+  description: 'Deletes temporary files older than max_age_hours from the configured temp folders.',
+  params: ['max_age_hours'],
+  kwargs: Type.Object(
+    {
+      max_age_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 8760, default: 24 })),
+    },
+    { additionalProperties: false },
+  ),
+  result: SweepResult,
+  defaults: {
+    retry: { maxRetries: 1, backoffSeconds: 60, backoffMaxSeconds: 600 },
+    softTimeLimitSeconds: 600,
+    hardTimeLimitSeconds: 720,
+    expiresSeconds: 3 * 3600,
+  },
+});
+
+export const cleanupOldLogsTask = defineTask({
+  name: 'tasks.cleanup_tasks.cleanup_old_logs_task',
+  queue,
+  description: 'Deletes log files and log records older than days_to_keep days.',
+  params: ['days_to_keep'],
+  kwargs: Type.Object(
+    {
+      days_to_keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 30 })),
+    },
+    { additionalProperties: false },
+  ),
+  result: SweepResult,
+  defaults: {
+    retry: { maxRetries: 1, backoffSeconds: 60, backoffMaxSeconds: 600 },
+    softTimeLimitSeconds: 600,
+    hardTimeLimitSeconds: 720,
+    expiresSeconds: 3 * 3600,
+  },
+});
+
+const CheckStatus = Type.Object({
+  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  latency_ms: Type.Number({ minimum: 0 }),
+  error: Type.Optional(Type.String()),
+});
+
+export const systemHealthCheckTask = defineTask({
+  name: 'tasks.cleanup_tasks.system_health_check_task',
+  queue,
+  description: 'Probes the broker, Redis, database and providers and reports each one up or down.',
+  params: [],
+  kwargs: Type.Object({}, { additionalProperties: false }),
+  result: Type.Object({
+    status: Type.Union([
+      Type.Literal('healthy'),
+      Type.Literal('degraded'),
+      Type.Literal('unhealthy'),
+    ]),
+    checked_at: IsoDateTime,
+    checks: Type.Record(Type.String(), CheckStatus),
+  }),
+  defaults: {
+    // The next run is five minutes away: a retry would only report stale health.
+    retry: { maxRetries: 0 },
+    softTimeLimitSeconds: 60,
+    hardTimeLimitSeconds: 90,
+    expiresSeconds: 240,
+  },
+});
+
+const StepOutcome = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]),
+  duration_ms: Type.Number({ minimum: 0 }),
+  detail: Type.Optional(Type.Unknown()),
+});
+
+export const dailyMaintenanceTask = defineTask({
+  name: 'tasks.cleanup_tasks.daily_maintenance_task',
+  queue,
+  description:
+    'Runs the nightly maintenance steps (expired sessions, stale results, database vacuum) in order.',
+  params: [],
+  kwargs: Type.Object({}, { additionalProperties: false }),
+  result: Type.Object({
+    started_at: IsoDateTime,
+    finished_at: IsoDateTime,
+    steps: Type.Record(Type.String(), StepOutcome),
+  }),
+  defaults: {
+    retry: { maxRetries: 1, backoffSeconds: 300, backoffMaxSeconds: 600 },
+    softTimeLimitSeconds: 1380,
+    hardTimeLimitSeconds: 1500,
+    expiresSeconds: 4 * 3600,
+  },
+});
+
+/** Tasks of the `cleanup` queue, in catalogue order. */
+export const CLEANUP_TASKS = [
+  cleanupTempFilesTask,
+  cleanupOldLogsTask,
+  systemHealthCheckTask,
+  dailyMaintenanceTask,
+] as const;

@@ -1,0 +1,69 @@
+// Supervises the local fleet: one burrow-worker per catalogue queue, each restarted with
+// backoff when it exits unexpectedly (a crash, or the memory cap asking for a fresh process).
+// SIGINT/SIGTERM stops them all gracefully and exits 0 once every worker has exited.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const portsFile = path.join(root, '.stack', 'ports.env');
+const ports = fs.existsSync(portsFile)
+  ? Object.fromEntries(fs.readFileSync(portsFile, 'utf8').split('\n').filter(Boolean).map((l) => l.split('=')))
+  : {};
+const env = {
+  ...process.env,
+  RABBITMQ_PORT: process.env.RABBITMQ_PORT ?? ports.AMQP_PORT ?? '5672',
+  REDIS_PORT: process.env.REDIS_PORT ?? ports.REDIS_PORT ?? '6379',
+};
+
+const queues = (process.env.FLEET_QUEUES ?? 'email,notifications,data_processing,cleanup').split(',');
+const programs = queues.map((queue, i) => ({
+  name: `worker:${queue}`,
+  args: [path.join(root, 'workers/dist/cli/worker-cli.js'), '--queues', queue, '--name', `${queue}@${process.env.HOSTNAME ?? 'local'}`],
+  env: { WORKER_HTTP_PORT: String(9101 + i) },
+}));
+
+let stopping = false;
+const running = new Map();
+
+function start(program, attempt = 0) {
+  const child = spawn(process.execPath, program.args, { env: { ...env, ...program.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${program.name}] `;
+  const pipe = (stream, out) => {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop();
+      for (const line of lines) out.write(prefix + line + '\n');
+    });
+  };
+  pipe(child.stdout, process.stdout);
+  pipe(child.stderr, process.stderr);
+  const startedAt = Date.now();
+  running.set(program.name, child);
+  child.on('exit', (code, signal) => {
+    running.delete(program.name);
+    if (stopping) {
+      if (running.size === 0) process.exit(0);
+      return;
+    }
+    const next = Date.now() - startedAt > 30_000 ? 0 : attempt + 1;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(next, 5));
+    console.error(`${prefix}exited (${signal ?? code}); restarting in ${delay / 1000}s`);
+    setTimeout(() => !stopping && start(program, next), delay);
+  });
+}
+
+function stopAll(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`fleet: ${signal}: stopping ${running.size} processes`);
+  if (running.size === 0) process.exit(0);
+  for (const child of running.values()) child.kill('SIGTERM');
+}
+
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+for (const program of programs) start(program);
+console.log(`fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports 9101-${9100 + programs.length}); Ctrl-C stops`);

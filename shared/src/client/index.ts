@@ -1,0 +1,1 @@
+export { TaskClient, TaskFailedError, type SendOptions, type TaskClientOptions } from './task-client';

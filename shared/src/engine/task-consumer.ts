@@ -1,0 +1,214 @@
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Redis } from 'ioredis';
+import { applyTopology, type BrokerConnection, type Publisher } from '../broker';
+import type { Logger } from '../logging';
+import { progressMeta, type RedisResultStore } from '../results';
+import { Decider } from './decide';
+import type { Attempt, Outcome } from './outcome';
+import { Semaphore } from './semaphore';
+import { Settler } from './settle';
+import type { TaskRegistry } from './task-registry';
+
+export interface TaskConsumerOptions<S> {
+  readonly connection: BrokerConnection;
+  readonly publisher: Publisher;
+  readonly results: RedisResultStore;
+  /** Checked for readiness only; the result store owns the commands. */
+  readonly redis: Redis;
+  readonly registry: TaskRegistry<S>;
+  readonly services: S;
+  readonly logger: Logger;
+  readonly queues: readonly string[];
+  /** Tasks run at once. */
+  readonly concurrency: number;
+  /** Unacked deliveries per queue. @default concurrency × 2 */
+  readonly prefetch?: number;
+  readonly workerName: string;
+  /** @default 5 */
+  readonly maxDeliveries?: number;
+  /** @default 30 */
+  readonly shutdownGraceSeconds?: number;
+  /** Store STARTED when a task begins. @default false */
+  readonly trackStarted?: boolean;
+  readonly onSettled?: (outcome: Outcome, attempt: Attempt) => void;
+}
+
+/**
+ * Consumes task queues with manual acks and bounded prefetch, runs each delivery through the
+ * decider and the settler, and survives broker restarts by reopening its own channel (and
+ * consumers) whenever the connection comes back or the channel is closed under it.
+ */
+export class TaskConsumer<S> {
+  private channel: ConfirmChannel | null = null;
+  private consumerTags: string[] = [];
+  private opening = false;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly semaphore: Semaphore;
+  private readonly tracked = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly decider: Decider<S>;
+  private readonly settler: Settler;
+  private readonly onConnect = () => void this.ensureChannel();
+
+  constructor(private readonly options: TaskConsumerOptions<S>) {
+    this.semaphore = new Semaphore(options.concurrency);
+    const { results, logger, workerName } = options;
+    this.decider = new Decider({
+      registry: options.registry,
+      results,
+      logger,
+      services: options.services,
+      workerName,
+      maxDeliveries: options.maxDeliveries ?? 5,
+      shutdownSignal: this.shutdown.signal,
+      trackStarted: options.trackStarted ?? false,
+      storeProgress: (ctx, progress) =>
+        results.store(progressMeta({ ...ctx, taskId: ctx.taskId, worker: workerName }, progress)),
+    });
+    this.settler = new Settler({
+      publisher: options.publisher,
+      results,
+      logger,
+      workerName,
+      isStopping: () => this.shutdown.signal.aborted,
+      ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    });
+  }
+
+  /** Starts consuming; resolves once consumers are set up on the first channel. */
+  async start(): Promise<void> {
+    this.options.connection.on('connect', this.onConnect);
+    await this.ensureChannel();
+    if (!this.channel) throw new Error('could not open the consumer channel; see the log');
+    this.options.logger.info('consuming', {
+      queues: this.options.queues.join(','),
+      concurrency: this.options.concurrency,
+      prefetch: this.prefetch,
+    });
+  }
+
+  /** Connected to both brokers and consuming. */
+  get ready(): boolean {
+    return !this.stopping && this.channel !== null && this.options.redis.status === 'ready';
+  }
+
+  get running(): number {
+    return this.semaphore.running;
+  }
+
+  private get prefetch(): number {
+    return this.options.prefetch ?? this.options.concurrency * 2;
+  }
+
+  private async ensureChannel(): Promise<void> {
+    if (this.channel || this.opening || this.stopping) return;
+    const connection = this.options.connection.current;
+    if (!connection) return; // the 'connect' event brings us back
+    this.opening = true;
+    let channel: ConfirmChannel | undefined;
+    try {
+      channel = await connection.createConfirmChannel();
+      const opened = channel;
+      opened.on('error', (err: Error) => this.options.logger.warn('consumer channel error', { error: err.message }));
+      opened.on('close', () => this.onChannelClosed(opened));
+      await applyTopology(opened, this.options.connection.topology);
+      await opened.prefetch(this.prefetch, false);
+      const tags: string[] = [];
+      for (const queue of this.options.queues) {
+        const { consumerTag } = await opened.consume(queue, (msg) => this.onMessage(queue, opened, msg), { noAck: false });
+        tags.push(consumerTag);
+      }
+      this.channel = opened;
+      this.consumerTags = tags;
+    } catch (err) {
+      this.options.logger.warn('cannot open consumer channel; retrying', { error: (err as Error).message });
+      channel?.close().catch(() => undefined);
+      this.scheduleReopen();
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  private onChannelClosed(channel: ConfirmChannel): void {
+    if (this.channel !== channel) return;
+    this.channel = null;
+    this.consumerTags = [];
+    if (!this.stopping) {
+      this.options.logger.warn('consumer channel closed; reopening');
+      this.scheduleReopen();
+    }
+  }
+
+  private scheduleReopen(): void {
+    if (this.stopping || this.reopenTimer) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      void this.ensureChannel();
+    }, 1_000);
+  }
+
+  private onMessage(queue: string, channel: ConfirmChannel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled our consumer (queue deleted or failed over): start over.
+      this.options.logger.warn('consumer cancelled by the broker; reopening', { queue });
+      channel.close().catch(() => undefined);
+      return;
+    }
+    const work = this.process(queue, channel, message).finally(() => this.tracked.delete(work));
+    this.tracked.add(work);
+  }
+
+  private async process(queue: string, channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    await this.semaphore.acquire();
+    try {
+      // Not started before shutdown: stays unacked and returns to the queue when the channel closes.
+      if (this.stopping) return;
+      const { attempt, outcome } = await this.decider.decide(queue, message);
+      await this.settler.settle({ queue, channel, message }, attempt, outcome);
+    } catch (err) {
+      this.options.logger.error('unexpected error handling a delivery; it stays unacked', { error: (err as Error).message, stack: (err as Error).stack });
+    } finally {
+      this.semaphore.release();
+    }
+  }
+
+  /**
+   * Graceful stop: no new deliveries, running tasks get the grace period to finish, then their
+   * signal aborts; whatever is still unacked returns to the queue when the channel closes.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.reopenTimer);
+    this.options.connection.off('connect', this.onConnect);
+    const channel = this.channel;
+    const { logger } = this.options;
+    logger.info('stopping: no new tasks; waiting for running ones', { running: this.running });
+    if (channel) {
+      await Promise.all(this.consumerTags.map((tag) => channel.cancel(tag).catch(() => undefined)));
+    }
+    const graceMs = (this.options.shutdownGraceSeconds ?? 30) * 1000;
+    const drained = await waitFor(Promise.all(this.tracked), graceMs);
+    if (!drained) {
+      logger.warn('grace period over; aborting running tasks, they will be redelivered', { running: this.running });
+      this.shutdown.abort(new Error('worker shutting down'));
+      await waitFor(Promise.all(this.tracked), 5_000);
+    }
+    this.channel = null;
+    await channel?.close().catch(() => undefined);
+    logger.info('stopped consuming');
+  }
+}
+
+async function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

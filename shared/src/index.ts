@@ -1,0 +1,10 @@
+export * from './errors';
+export * from './config';
+export * from './logging';
+export * from './broker';
+export * from './results';
+export * from './engine';
+export * from './client';
+export { connectRedis, type RedisRole } from './redis';
+export { TaskMetrics } from './metrics';
+export { startOpsServer, type OpsServerOptions } from './ops-server';

@@ -1,0 +1,95 @@
+import amqplib from 'amqplib';
+import type { Redis } from 'ioredis';
+import {
+  BrokerConnection,
+  Publisher,
+  RedisResultStore,
+  TaskClient,
+  TaskConsumer,
+  TaskRegistry,
+  connectRedis,
+  createLogger,
+  delayLevelsTopology,
+  mergeTopologies,
+  taskQueuesTopology,
+  type Outcome,
+  type TaskDefinition,
+} from '../src';
+import { AMQP_URL, REDIS_URL, uniqueName } from '../../testing/stack';
+
+export interface EngineHarness {
+  readonly queue: string;
+  readonly client: TaskClient;
+  readonly results: RedisResultStore;
+  readonly outcomes: { kind: Outcome['kind']; taskId: string | null }[];
+  /** Publishes raw bytes to the queue, as a hand-written publisher in any language might. */
+  publishRaw(content: Buffer | string, properties?: amqplib.Options.Publish): Promise<void>;
+  /** Takes every message currently in `<queue>.dead`. */
+  drainDead(): Promise<amqplib.GetMessage[]>;
+  stop(): Promise<void>;
+}
+
+/** A real consumer on a fresh queue of the local RabbitMQ and Redis, in this process. */
+export async function startEngine(
+  makeDefinitions: (queue: string) => TaskDefinition[],
+  options: { concurrency?: number; maxDeliveries?: number; shutdownGraceSeconds?: number } = {},
+): Promise<EngineHarness> {
+  const queue = uniqueName('test-q');
+  const definitions = makeDefinitions(queue);
+  const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'error' });
+  const topology = mergeTopologies(taskQueuesTopology([queue]), delayLevelsTopology([queue]));
+  const connection = await BrokerConnection.connect({ url: AMQP_URL, logger, topology });
+  const publisher = new Publisher(connection, { timeoutMs: 5_000 });
+  await publisher.waitForConnect();
+  const redis: Redis = await connectRedis(REDIS_URL, 'worker', logger);
+  const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
+  const results = new RedisResultStore(redis, { expiresSeconds: 600, keyPrefix: `${queue}:` });
+  const outcomes: EngineHarness['outcomes'] = [];
+  const consumer = new TaskConsumer({
+    connection,
+    publisher,
+    results,
+    redis,
+    registry: new TaskRegistry(definitions),
+    services: {},
+    logger,
+    queues: [queue],
+    concurrency: options.concurrency ?? 4,
+    workerName: 'test-worker',
+    maxDeliveries: options.maxDeliveries ?? 5,
+    shutdownGraceSeconds: options.shutdownGraceSeconds ?? 5,
+    onSettled: (outcome, attempt) => outcomes.push({ kind: outcome.kind, taskId: attempt.taskId }),
+  });
+  await consumer.start();
+  const client = new TaskClient({ publisher, results, subscriber, extraContracts: definitions.map((d) => d.contract) });
+  const raw = await amqplib.connect(AMQP_URL);
+  const rawChannel = await raw.createConfirmChannel();
+  return {
+    queue,
+    client,
+    results,
+    outcomes,
+    publishRaw: async (content, properties = {}) => {
+      rawChannel.publish('', queue, typeof content === 'string' ? Buffer.from(content) : content, { persistent: true, ...properties });
+      await rawChannel.waitForConfirms();
+    },
+    drainDead: async () => {
+      const messages: amqplib.GetMessage[] = [];
+      for (;;) {
+        const message = await rawChannel.get(`${queue}.dead`, { noAck: true });
+        if (message === false) return messages;
+        messages.push(message);
+      }
+    },
+    stop: async () => {
+      await consumer.stop();
+      await rawChannel.deleteQueue(queue).catch(() => undefined);
+      await rawChannel.deleteQueue(`${queue}.dead`).catch(() => undefined);
+      await raw.close().catch(() => undefined);
+      await publisher.close();
+      await connection.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

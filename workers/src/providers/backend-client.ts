@@ -1,0 +1,86 @@
+import { Pool } from 'undici';
+import { PermanentError, RetryableError } from '@burrow/shared';
+
+export interface BackendClientOptions {
+  /** Origin and base path of the backend; only this origin is ever called. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /** @default 10 */
+  readonly connections?: number;
+}
+
+export interface BackendResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly latencyMs: number;
+}
+
+/**
+ * HTTP calls to the product backend over a pooled undici connection. Maps answers to burrow's
+ * error classes: 5xx, 429 and network trouble are retryable (Retry-After honoured), other 4xx
+ * permanent.
+ */
+export class BackendClient {
+  private readonly pool: Pool;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: BackendClientOptions) {
+    this.base = new URL(options.baseUrl);
+    this.timeoutMs = (options.timeoutSeconds ?? 10) * 1000;
+    this.pool = new Pool(this.base.origin, {
+      connections: options.connections ?? 10,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      connectTimeout: this.timeoutMs,
+    });
+  }
+
+  /** GET that reports the answer whatever its status (for health probes). */
+  async probe(path: string, signal?: AbortSignal): Promise<BackendResponse> {
+    return this.request('GET', path, undefined, { signal });
+  }
+
+  /** Sends a request and throws a classified error unless the answer is 2xx. */
+  async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, opts: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<BackendResponse> {
+    const response = await this.request(method, path, body, opts);
+    if (response.status >= 200 && response.status < 300) return response;
+    const summary = `backend ${method} ${path} answered ${response.status}`;
+    if (response.status === 429 || response.status >= 500) {
+      throw new RetryableError(summary, `http_${response.status}`, { excType: 'HTTPError', excModule: 'requests.exceptions' });
+    }
+    throw new PermanentError(summary, `http_${response.status}`, { excType: 'HTTPError', excModule: 'requests.exceptions' });
+  }
+
+  private async request(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, opts: { signal?: AbortSignal; idempotencyKey?: string }): Promise<BackendResponse> {
+    const url = new URL(path.replace(/^\/+/, ''), this.base.href.endsWith('/') ? this.base.href : `${this.base.href}/`);
+    if (url.origin !== this.base.origin) throw new PermanentError(`refusing to call ${url.origin}: only ${this.base.origin} is allowed`, 'forbidden_origin');
+    const started = performance.now();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
+    if (this.options.apiKey) headers.authorization = `Api-Key ${this.options.apiKey}`;
+    if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.pool.request({
+      method,
+      path: url.pathname + url.search,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.statusCode, body: parsed, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import {
+  BrokerConnection,
+  Publisher,
+  RedisResultStore,
+  TaskClient,
+  connectRedis,
+  createLogger,
+  taskQueuesTopology,
+} from '@burrow/shared';
+import { AMQP_URL, REDIS_URL, REPO_ROOT, eventually, uniqueName } from '../../testing/stack';
+import { spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+
+/** The real worker process on the catalogue queues it serves plus a fixture queue. */
+describe('burrow-worker process, end to end', () => {
+  const fixtureQueue = uniqueName('fixtures');
+  let backend: http.Server;
+  let backendUrl: string;
+  let worker: WorkerProcess;
+  let client: TaskClient;
+  let closeClient: () => Promise<void>;
+
+  beforeAll(async () => {
+    backend = http.createServer((req, res) => {
+      res.writeHead(req.url?.startsWith('/health/') ? 200 : 404, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    worker = spawnBurrow(
+      {
+        BACKEND_API_URL: backendUrl,
+        BURROW_FIXTURE_QUEUE: fixtureQueue,
+        WORKER_TASK_MODULES: path.join(REPO_ROOT, 'workers/test/fixtures/fixture-tasks.js'),
+        WORKER_NAME: 'e2e@test',
+        WORKER_TRACK_STARTED: 'true',
+      },
+      ['--queues', `email,cleanup,${fixtureQueue}`, '--concurrency', '4'],
+    );
+    await worker.waitForLine(/worker ready/);
+
+    const logger = createLogger({ service: 'test-client', level: 'error' });
+    const connection = await BrokerConnection.connect({ url: AMQP_URL, logger, topology: taskQueuesTopology(['email', 'cleanup']) });
+    const publisher = new Publisher(connection);
+    const redis: Redis = await connectRedis(REDIS_URL, 'client', logger);
+    const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
+    client = new TaskClient({ publisher, results: new RedisResultStore(redis), subscriber });
+    closeClient = async () => {
+      await publisher.close();
+      await connection.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    };
+  });
+
+  afterAll(async () => {
+    worker?.kill('SIGKILL');
+    await closeClient?.();
+    backend?.close();
+  });
+
+  it('runs system_health_check_task sent by TaskClient, reporting each dependency', async () => {
+    const id = await client.send('tasks.cleanup_tasks.system_health_check_task');
+    const result = await client.wait<{ status: string; checks: Record<string, { status: string; latency_ms: number }> }>(id, 20_000);
+    expect(result.status).toBe('healthy');
+    expect(Object.keys(result.checks).sort()).toEqual(['backend:/health/', 'rabbitmq', 'redis']);
+    expect(result.checks.redis).toMatchObject({ status: 'up', latency_ms: expect.any(Number) });
+  });
+
+  it('runs a task published by a plain AMQP client in Python', async () => {
+    const { stdout } = await run(PYTHON, [
+      path.join(__dirname, 'interop/amqp_publish.py'),
+      new URL(AMQP_URL).host,
+      'cleanup',
+      'tasks.cleanup_tasks.system_health_check_task',
+      '{}',
+    ]);
+    const id = stdout.trim();
+    const result = await client.wait<{ status: string }>(id, 20_000);
+    expect(result.status).toBe('healthy');
+  });
+
+  it('serves an unchanged Celery 5 client: send_task, AsyncResult.get and re-raised exceptions', async () => {
+    const { stdout } = await run(
+      PYTHON,
+      [path.join(__dirname, 'interop/celery_client.py'), AMQP_URL, REDIS_URL, path.join(REPO_ROOT, 'docs/celery_config.py'), fixtureQueue],
+      { timeout: 90_000 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+    expect(out.positional).toBe(5);
+    expect(out.kwargs).toBe(9);
+    expect(out.health).toEqual({ rabbitmq: 'up', redis: 'up', 'backend:/health/': 'up' });
+    expect(out.failure).toEqual(['ValueError', 'bad VIN']);
+    expect(out.schema[0]).toBe('ValueError');
+    expect(out.schema[1]).toMatch(/to_email/);
+    expect(out.state).toBe('SUCCESS');
+  });
+
+  it('drains on SIGTERM: running tasks finish, exit code 0', async () => {
+    const id = await client.send('fixtures.sleep', { seconds: 2 }, { queue: fixtureQueue });
+    await eventually(async () => (await client.status(id)) === 'STARTED', 10_000, 'task STARTED');
+    worker.kill('SIGTERM');
+    await expect(worker.exited).resolves.toBe(0);
+    await expect(client.wait(id, 1_000)).resolves.toEqual({ slept: 2, aborted: false });
+    expect(worker.output()).toMatch(/worker stopped cleanly/);
+  });
+});
