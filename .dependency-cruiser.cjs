@@ -31,7 +31,7 @@ module.exports = {
     },
     {
       name: 'no-deep-imports',
-      comment: 'import a package by its name, never another package\'s src/',
+      comment: "import a package by its name, never another package's src/",
       severity: 'error',
       from: { path: '^(contracts|shared|workers|scheduler|bench)/src' },
       to: { path: '^(contracts|shared|workers|scheduler|bench)/src', pathNot: '^$1/src' },

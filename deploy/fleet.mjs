@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const portsFile = path.join(root, '.stack', 'ports.env');
 const ports = fs.existsSync(portsFile)
-  ? Object.fromEntries(fs.readFileSync(portsFile, 'utf8').split('\n').filter(Boolean).map((l) => l.split('=')))
+  ? Object.fromEntries(
+      fs
+        .readFileSync(portsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('=')),
+    )
   : {};
 const env = {
   ...process.env,
@@ -17,10 +23,18 @@ const env = {
   REDIS_PORT: process.env.REDIS_PORT ?? ports.REDIS_PORT ?? '6379',
 };
 
-const queues = (process.env.FLEET_QUEUES ?? 'email,notifications,data_processing,cleanup').split(',');
+const queues = (process.env.FLEET_QUEUES ?? 'email,notifications,data_processing,cleanup').split(
+  ',',
+);
 const programs = queues.map((queue, i) => ({
   name: `worker:${queue}`,
-  args: [path.join(root, 'workers/dist/cli/worker-cli.js'), '--queues', queue, '--name', `${queue}@${process.env.HOSTNAME ?? 'local'}`],
+  args: [
+    path.join(root, 'workers/dist/cli/worker-cli.js'),
+    '--queues',
+    queue,
+    '--name',
+    `${queue}@${process.env.HOSTNAME ?? 'local'}`,
+  ],
   env: { WORKER_HTTP_PORT: String(9101 + i) },
 }));
 
@@ -28,7 +42,10 @@ let stopping = false;
 const running = new Map();
 
 function start(program, attempt = 0) {
-  const child = spawn(process.execPath, program.args, { env: { ...env, ...program.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, program.args, {
+    env: { ...env, ...program.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${program.name}] `;
   const pipe = (stream, out) => {
     let partial = '';
@@ -66,4 +83,6 @@ function stopAll(signal) {
 process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 for (const program of programs) start(program);
-console.log(`fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports 9101-${9100 + programs.length}); Ctrl-C stops`);
+console.log(
+  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports 9101-${9100 + programs.length}); Ctrl-C stops`,
+);

@@ -195,12 +195,14 @@ ensure_packages() {
   t0="$(now_ms)"
   {
     echo "==== $(date -Is) apt-get update"
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      -o DPkg::Lock::Timeout=300 </dev/null
   } >>"$APT_LOG" 2>&1 || die "apt-get update failed" "$APT_LOG"
   {
     echo "==== $(date -Is) apt-get install ${missing[*]}"
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" </dev/null
+      --no-install-recommends -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 \
+      "${missing[@]}" </dev/null
   } >>"$APT_LOG" 2>&1 || die "apt-get install ${missing[*]} failed" "$APT_LOG"
   cleanup_policy
   say "installed packages in $(elapsed "$t0")"

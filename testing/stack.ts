@@ -16,8 +16,10 @@ function stackPorts(): Record<string, string> {
 }
 
 const ports = stackPorts();
-export const AMQP_URL = process.env.TEST_RABBITMQ_URL ?? `amqp://guest:guest@127.0.0.1:${ports.AMQP_PORT ?? 5672}/`;
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? `redis://127.0.0.1:${ports.REDIS_PORT ?? 6379}/0`;
+export const AMQP_URL =
+  process.env.TEST_RABBITMQ_URL ?? `amqp://guest:guest@127.0.0.1:${ports.AMQP_PORT ?? 5672}/`;
+export const REDIS_URL =
+  process.env.TEST_REDIS_URL ?? `redis://127.0.0.1:${ports.REDIS_PORT ?? 6379}/0`;
 export const MGMT_URL = `http://127.0.0.1:${ports.MGMT_PORT ?? 15672}`;
 export const REPO_ROOT = path.join(__dirname, '..');
 
@@ -27,7 +29,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -37,7 +43,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -14,7 +14,11 @@ export interface WorkerProcess {
 }
 
 /** Starts a built burrow binary (`workers/dist/cli/worker-cli.js` by default) as a real process. */
-export function spawnBurrow(env: Record<string, string>, args: string[] = [], script = 'workers/dist/cli/worker-cli.js'): WorkerProcess {
+export function spawnBurrow(
+  env: Record<string, string>,
+  args: string[] = [],
+  script = 'workers/dist/cli/worker-cli.js',
+): WorkerProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, script), ...args], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -34,7 +38,9 @@ export function spawnBurrow(env: Record<string, string>, args: string[] = [], sc
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return {
     child,
     output: () => text,
@@ -51,7 +57,11 @@ export function spawnBurrow(env: Record<string, string>, args: string[] = [], sc
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs}ms; output:\n${text.slice(-3000)}`));
+          reject(
+            new Error(
+              `no line matching ${pattern} within ${timeoutMs}ms; output:\n${text.slice(-3000)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);

@@ -20,7 +20,11 @@ const celeryHeaders = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-const raw = (body: unknown, headers: Record<string, unknown>, contentType = 'application/json') => ({
+const raw = (
+  body: unknown,
+  headers: Record<string, unknown>,
+  contentType = 'application/json',
+) => ({
   content: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   properties: { contentType, contentEncoding: 'utf-8', headers },
 });
@@ -29,7 +33,11 @@ describe('decodeTaskMessage', () => {
   it('reads a Celery protocol v2 message as a Python client sends it', () => {
     const result = decodeTaskMessage(
       raw(
-        [['a@example.com', 'Hi'], { body: 'x' }, { callbacks: null, errbacks: null, chain: null, chord: null }],
+        [
+          ['a@example.com', 'Hi'],
+          { body: 'x' },
+          { callbacks: null, errbacks: null, chain: null, chord: null },
+        ],
         celeryHeaders({ retries: 2, timelimit: [60, 30], eta: '2026-11-27T10:00:00.123456+02:00' }),
       ),
     );
@@ -66,7 +74,12 @@ describe('decodeTaskMessage', () => {
     const result = decodeTaskMessage(
       raw({ task: 't.v1', id: 'v1-id', args: [1], kwargs: { b: 2 }, retries: 1, eta: null }, {}),
     );
-    expect(result.ok && result.message).toMatchObject({ task: 't.v1', id: 'v1-id', args: [1], retries: 1 });
+    expect(result.ok && result.message).toMatchObject({
+      task: 't.v1',
+      id: 'v1-id',
+      args: [1],
+      retries: 1,
+    });
   });
 
   it('unwraps kombu __type__ envelopes', () => {
@@ -93,20 +106,29 @@ describe('decodeTaskMessage', () => {
 
   it.each([
     ['not JSON', raw('{nope', celeryHeaders()), 'not_json'],
-    ['pickle', raw('x', celeryHeaders(), 'application/x-python-serialize'), 'unsupported_content_type'],
+    [
+      'pickle',
+      raw('x', celeryHeaders(), 'application/x-python-serialize'),
+      'unsupported_content_type',
+    ],
     ['no task name', raw([[], {}, null], { id: 'i' }), 'missing_task_name'],
     ['a string body', raw('"hello"', celeryHeaders()), 'bad_body'],
     ['args not an array', raw([{}, {}, null], celeryHeaders()), 'bad_body'],
     ['eta not a date', raw([[], {}, null], celeryHeaders({ eta: 'tomorrow' })), 'bad_header'],
     ['retries not a number', raw([[], {}, null], celeryHeaders({ retries: 'x' })), 'bad_header'],
-    ['negative timelimit', raw([[], {}, null], celeryHeaders({ timelimit: [-1, null] })), 'bad_header'],
+    [
+      'negative timelimit',
+      raw([[], {}, null], celeryHeaders({ timelimit: [-1, null] })),
+      'bad_header',
+    ],
   ])('rejects %s with a reason and the task id when known', (_name, message, code) => {
     const result = decodeTaskMessage(message);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe(code);
     expect(result.error.reason.length).toBeGreaterThan(10);
-    if (code !== 'missing_task_name') expect(result.error.taskId).toBe('5e2c4a0e-8f6b-4c1e-9f43-0b7c1d1e2f30');
+    if (code !== 'missing_task_name')
+      expect(result.error.taskId).toBe('5e2c4a0e-8f6b-4c1e-9f43-0b7c1d1e2f30');
   });
 });
 
@@ -119,18 +141,36 @@ describe('encodeTaskMessage', () => {
       kwargs: { a: 'b' },
       eta: '2026-01-01T00:00:00.000Z',
     });
-    expect(encoded.headers).toMatchObject({ task: 'tasks.x', id: 'id-1', root_id: 'id-1', parent_id: null, expires: null, retries: 0 });
+    expect(encoded.headers).toMatchObject({
+      task: 'tasks.x',
+      id: 'id-1',
+      root_id: 'id-1',
+      parent_id: null,
+      expires: null,
+      retries: 0,
+    });
     expect(Object.values(encoded.headers)).not.toContain(undefined);
-    expect(JSON.parse(encoded.content.toString())).toEqual([[1], { a: 'b' }, { callbacks: null, errbacks: null, chain: null, chord: null }]);
+    expect(JSON.parse(encoded.content.toString())).toEqual([
+      [1],
+      { a: 'b' },
+      { callbacks: null, errbacks: null, chain: null, chord: null },
+    ]);
     const decoded = decodeTaskMessage({ content: encoded.content, properties: { ...encoded } });
-    expect(decoded.ok && decoded.message).toMatchObject({ id: 'id-1', args: [1], kwargs: { a: 'b' }, eta: '2026-01-01T00:00:00.000Z' });
+    expect(decoded.ok && decoded.message).toMatchObject({
+      id: 'id-1',
+      args: [1],
+      kwargs: { a: 'b' },
+      eta: '2026-01-01T00:00:00.000Z',
+    });
   });
 });
 
 describe('parseCeleryTime', () => {
   it('treats a naive time as UTC and rejects non-dates', () => {
     expect(parseCeleryTime('2026-05-01T12:00:00')?.toISOString()).toBe('2026-05-01T12:00:00.000Z');
-    expect(parseCeleryTime('2026-05-01 12:00:00+01:00')?.toISOString()).toBe('2026-05-01T11:00:00.000Z');
+    expect(parseCeleryTime('2026-05-01 12:00:00+01:00')?.toISOString()).toBe(
+      '2026-05-01T11:00:00.000Z',
+    );
     expect(parseCeleryTime('soon')).toBeNull();
   });
 });

@@ -97,7 +97,7 @@ describe('renderCeleryConfig', () => {
     expect(python).toMatch(/^task_serializer = 'json'$/m);
     expect(python).toMatch(/^accept_content = \['json'\]$/m);
     expect(python).toMatch(/^result_serializer = 'json'$/m);
-    expect(python).toMatch(/^task_create_missing_queues = False$/m);
+    expect(python).toMatch(/^task_default_queue = 'celery'$/m);
     expect(python).toMatch(/^# result_backend = 'redis:\/\/[^']+'/m);
     expect(renderCeleryConfig(CATALOGUE)).toBe(python);
   });
@@ -109,7 +109,7 @@ describe('renderCeleryConfig', () => {
     });
     expect(django).toMatch(/^CELERY_TASK_ROUTES = \{$/m);
     expect(django).toMatch(/^CELERY_TASK_QUEUES = \($/m);
-    expect(django).toMatch(/^CELERY_TASK_CREATE_MISSING_QUEUES = False$/m);
+    expect(django).toMatch(/^CELERY_TASK_DEFAULT_QUEUE = 'celery'$/m);
     expect(django).toMatch(/^CELERY_RESULT_BACKEND = 'redis:\/\/redis:6379\/1'$/m);
     expect(django).not.toMatch(/^task_routes/m);
   });

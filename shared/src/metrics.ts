@@ -24,14 +24,22 @@ export class TaskMetrics {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers: [this.registry],
     });
-    this.running = new Gauge({ name: 'burrow_tasks_running', help: 'Tasks running now', registers: [this.registry] });
+    this.running = new Gauge({
+      name: 'burrow_tasks_running',
+      help: 'Tasks running now',
+      registers: [this.registry],
+    });
   }
 
   /** Feed for the consumer's `onSettled` hook. */
   readonly record = (outcome: Outcome, attempt: Attempt): void => {
     const task = attempt.taskName ?? 'unknown';
     this.outcomes.inc({ task, outcome: outcome.kind });
-    if (outcome.kind === 'success' || outcome.kind === 'retry' || (outcome.kind === 'dead' && attempt.kwargs)) {
+    if (
+      outcome.kind === 'success' ||
+      outcome.kind === 'retry' ||
+      (outcome.kind === 'dead' && attempt.kwargs)
+    ) {
       this.duration.observe({ task }, (Date.now() - attempt.startedAt) / 1000);
     }
   };

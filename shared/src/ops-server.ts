@@ -14,7 +14,9 @@ export interface OpsServerOptions {
 }
 
 /** `/metrics`, `/healthz` and `/readyz` for Prometheus and Kubernetes probes. */
-export async function startOpsServer(options: OpsServerOptions): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startOpsServer(
+  options: OpsServerOptions,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'text/plain') => {

@@ -5,7 +5,9 @@ describe('retryDelaySeconds', () => {
   const noJitter = { ...DEFAULT_RETRY_POLICY, jitter: false };
 
   it('doubles from the backoff factor like Celery autoretry', () => {
-    expect([0, 1, 2, 3, 4].map((r) => retryDelaySeconds({ ...noJitter, backoffSeconds: 3 }, r))).toEqual([3, 6, 12, 24, 48]);
+    expect(
+      [0, 1, 2, 3, 4].map((r) => retryDelaySeconds({ ...noJitter, backoffSeconds: 3 }, r)),
+    ).toEqual([3, 6, 12, 24, 48]);
   });
 
   it('caps at backoffMaxSeconds', () => {

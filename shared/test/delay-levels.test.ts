@@ -1,14 +1,31 @@
-import { DELAY_LEVELS, MAX_DELAY_SECONDS, delayLevelsTopology, delayRoutingKey, levelName } from '../src/broker/delay-levels';
+import {
+  DELAY_LEVELS,
+  MAX_DELAY_SECONDS,
+  delayLevelsTopology,
+  delayRoutingKey,
+  levelName,
+} from '../src/broker/delay-levels';
 
 /** Follows a routing key through the level bindings as RabbitMQ would, summing the waits. */
-function simulate(routingKey: string, queue: string): { waited: number; deliveredTo: string | null } {
+function simulate(
+  routingKey: string,
+  queue: string,
+): { waited: number; deliveredTo: string | null } {
   const topology = delayLevelsTopology([queue]);
   const matches = (pattern: string, key: string) =>
-    new RegExp(`^${pattern.split('.').map((w) => (w === '*' ? '[^.]+' : w === '#' ? '.*' : w)).join('\\.').replace('\\..*', '(\\..*)?')}$`).test(key);
+    new RegExp(
+      `^${pattern
+        .split('.')
+        .map((w) => (w === '*' ? '[^.]+' : w === '#' ? '.*' : w))
+        .join('\\.')
+        .replace('\\..*', '(\\..*)?')}$`,
+    ).test(key);
   let exchange = levelName(DELAY_LEVELS - 1);
   let waited = 0;
   for (let hops = 0; hops < 200; hops++) {
-    const toQueue = topology.bindings.find((b) => b.exchange === exchange && matches(b.pattern, routingKey));
+    const toQueue = topology.bindings.find(
+      (b) => b.exchange === exchange && matches(b.pattern, routingKey),
+    );
     if (toQueue) {
       if (toQueue.queue === queue) return { waited, deliveredTo: queue };
       const spec = topology.queues.find((q) => q.name === toQueue.queue)!;
@@ -16,7 +33,9 @@ function simulate(routingKey: string, queue: string): { waited: number; delivere
       exchange = spec.arguments['x-dead-letter-exchange'] as string;
       continue;
     }
-    const onward = topology.exchangeBindings.find((b) => b.source === exchange && matches(b.pattern, routingKey));
+    const onward = topology.exchangeBindings.find(
+      (b) => b.source === exchange && matches(b.pattern, routingKey),
+    );
     if (!onward) return { waited, deliveredTo: null };
     exchange = onward.destination;
   }
@@ -31,9 +50,15 @@ describe('delay levels', () => {
     expect(key.startsWith('0.0.0')).toBe(true);
   });
 
-  it.each([1, 2, 3, 5, 30, 300, 3_601, 86_400, 10_000_000])('routes a %i s delay through levels summing exactly to it', (seconds) => {
-    expect(simulate(delayRoutingKey(seconds, 'data_processing'), 'data_processing')).toEqual({ waited: seconds, deliveredTo: 'data_processing' });
-  });
+  it.each([1, 2, 3, 5, 30, 300, 3_601, 86_400, 10_000_000])(
+    'routes a %i s delay through levels summing exactly to it',
+    (seconds) => {
+      expect(simulate(delayRoutingKey(seconds, 'data_processing'), 'data_processing')).toEqual({
+        waited: seconds,
+        deliveredTo: 'data_processing',
+      });
+    },
+  );
 
   it('refuses delays it cannot express', () => {
     expect(() => delayRoutingKey(0, 'q')).toThrow(RangeError);

@@ -36,7 +36,11 @@ export async function startEngine(
 ): Promise<EngineHarness> {
   const queue = uniqueName('test-q');
   const definitions = makeDefinitions(queue);
-  const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'error' });
+  const logger = createLogger({
+    service: 'test',
+    level: process.env.TEST_LOG_LEVEL ?? 'info',
+    silent: !process.env.TEST_LOG_LEVEL,
+  });
   const topology = mergeTopologies(taskQueuesTopology([queue]), delayLevelsTopology([queue]));
   const connection = await BrokerConnection.connect({ url: AMQP_URL, logger, topology });
   const publisher = new Publisher(connection, { timeoutMs: 5_000 });
@@ -61,7 +65,12 @@ export async function startEngine(
     onSettled: (outcome, attempt) => outcomes.push({ kind: outcome.kind, taskId: attempt.taskId }),
   });
   await consumer.start();
-  const client = new TaskClient({ publisher, results, subscriber, extraContracts: definitions.map((d) => d.contract) });
+  const client = new TaskClient({
+    publisher,
+    results,
+    subscriber,
+    extraContracts: definitions.map((d) => d.contract),
+  });
   const raw = await amqplib.connect(AMQP_URL);
   const rawChannel = await raw.createConfirmChannel();
   return {
@@ -70,7 +79,10 @@ export async function startEngine(
     results,
     outcomes,
     publishRaw: async (content, properties = {}) => {
-      rawChannel.publish('', queue, typeof content === 'string' ? Buffer.from(content) : content, { persistent: true, ...properties });
+      rawChannel.publish('', queue, typeof content === 'string' ? Buffer.from(content) : content, {
+        persistent: true,
+        ...properties,
+      });
       await rawChannel.waitForConfirms();
     },
     drainDead: async () => {

@@ -7,26 +7,58 @@ import { startEngine, type EngineHarness } from './engine-harness';
 const fastRetry = { maxRetries: 2, backoffSeconds: 1, backoffMaxSeconds: 1, jitter: false };
 
 function fixtures(queue: string): TaskDefinition[] {
-  const task = (name: string, kwargs: Parameters<typeof Type.Object>[0], params: string[] = [], extra = {}) =>
-    defineTask({ name, queue, description: name, params, kwargs: Type.Object(kwargs, { additionalProperties: false }), result: Type.Unknown(), defaults: { retry: fastRetry, ...extra } });
+  const task = (
+    name: string,
+    kwargs: Parameters<typeof Type.Object>[0],
+    params: string[] = [],
+    extra = {},
+  ) =>
+    defineTask({
+      name,
+      queue,
+      description: name,
+      params,
+      kwargs: Type.Object(kwargs, { additionalProperties: false }),
+      result: Type.Unknown(),
+      defaults: { retry: fastRetry, ...extra },
+    });
   return [
-    { contract: task('t.add', { x: Type.Number(), y: Type.Number() }, ['x', 'y']), handler: async ({ x, y }) => (x as number) + (y as number) },
-    { contract: task('t.permanent', {}), handler: async () => Promise.reject(new PermanentError('card declined', 'declined', { excType: 'ValueError' })) },
+    {
+      contract: task('t.add', { x: Type.Number(), y: Type.Number() }, ['x', 'y']),
+      handler: async ({ x, y }) => (x as number) + (y as number),
+    },
+    {
+      contract: task('t.permanent', {}),
+      handler: async () =>
+        Promise.reject(new PermanentError('card declined', 'declined', { excType: 'ValueError' })),
+    },
     {
       contract: task('t.flaky', { failures: Type.Integer() }),
       handler: async ({ failures }, ctx) => {
-        if (ctx.retries < (failures as number)) throw new RetryableError(`flaky ${ctx.retries}`, 'flaky');
+        if (ctx.retries < (failures as number))
+          throw new RetryableError(`flaky ${ctx.retries}`, 'flaky');
         return { attempts: ctx.retries + 1 };
       },
     },
     { contract: task('t.unimplemented', {}) },
     {
-      contract: task('t.stubborn', {}, [], { softTimeLimitSeconds: 1, hardTimeLimitSeconds: 2, retry: { ...fastRetry, maxRetries: 0 } }),
-      handler: () => new Promise((resolve) => setTimeout(resolve, 10_000)),
+      contract: task('t.stubborn', {}, [], {
+        softTimeLimitSeconds: 1,
+        hardTimeLimitSeconds: 2,
+        retry: { ...fastRetry, maxRetries: 0 },
+      }),
+      handler: () => new Promise((resolve) => setTimeout(resolve, 3_000)),
     },
     {
-      contract: task('t.polite', {}, [], { softTimeLimitSeconds: 1, hardTimeLimitSeconds: 5, retry: { ...fastRetry, maxRetries: 0 } }),
-      handler: (_k, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))),
+      contract: task('t.polite', {}, [], {
+        softTimeLimitSeconds: 1,
+        hardTimeLimitSeconds: 5,
+        retry: { ...fastRetry, maxRetries: 0 },
+      }),
+      handler: (_k, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+        ),
     },
   ];
 }
@@ -44,7 +76,15 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     const id = await engine.client.send('t.add', { x: 2, y: 3 });
     await expect(engine.client.wait(id, 10_000)).resolves.toBe(5);
     const meta = await engine.results.get(id);
-    expect(meta).toMatchObject({ status: 'SUCCESS', result: 5, task_id: id, traceback: null, children: [], name: 't.add', worker: 'test-worker' });
+    expect(meta).toMatchObject({
+      status: 'SUCCESS',
+      result: 5,
+      task_id: id,
+      traceback: null,
+      children: [],
+      name: 't.add',
+      worker: 'test-worker',
+    });
     expect(meta?.date_done).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00$/);
   });
 
@@ -58,9 +98,22 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     await expect(engine.client.wait(id, 10_000)).rejects.toThrow(TaskFailedError);
     const meta = await engine.results.get(id);
     expect(meta?.status).toBe('FAILURE');
-    expect(meta?.result).toEqual({ exc_type: 'ValueError', exc_message: ['card declined'], exc_module: 'builtins' });
-    const dead = await eventually(async () => (await engine.drainDead()).find((m) => m.properties.correlationId === id), 5_000, 'dead letter');
-    expect(dead.properties.headers).toMatchObject({ 'x-burrow-code': 'declined', 'x-burrow-worker': 'test-worker', 'x-burrow-attempts': 1, 'x-burrow-queue': engine.queue });
+    expect(meta?.result).toEqual({
+      exc_type: 'ValueError',
+      exc_message: ['card declined'],
+      exc_module: 'builtins',
+    });
+    const dead = await eventually(
+      async () => (await engine.drainDead()).find((m) => m.properties.correlationId === id),
+      5_000,
+      'dead letter',
+    );
+    expect(dead.properties.headers).toMatchObject({
+      'x-burrow-code': 'declined',
+      'x-burrow-worker': 'test-worker',
+      'x-burrow-attempts': 1,
+      'x-burrow-queue': engine.queue,
+    });
     expect(String(dead.properties.headers?.['x-burrow-reason'])).toContain('card declined');
   });
 
@@ -70,31 +123,49 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     await expect(engine.client.wait(id, 20_000)).resolves.toEqual({ attempts: 3 });
     // two retries of 1 s backoff (no jitter): at least 2 s
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
-    expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual(['retry', 'retry', 'success']);
+    expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual([
+      'retry',
+      'retry',
+      'success',
+    ]);
   });
 
   it('gives up after max retries and dead-letters with the attempt count', async () => {
     const id = await engine.client.send('t.flaky', { failures: 10 });
     await expect(engine.client.wait(id, 20_000)).rejects.toThrow(/flaky 2/);
-    const dead = await eventually(async () => (await engine.drainDead()).find((m) => m.properties.correlationId === id), 5_000, 'dead letter');
+    const dead = await eventually(
+      async () => (await engine.drainDead()).find((m) => m.properties.correlationId === id),
+      5_000,
+      'dead letter',
+    );
     expect(dead.properties.headers?.['x-burrow-attempts']).toBe(3);
-    expect(String(dead.properties.headers?.['x-burrow-reason'])).toMatch(/gave up after 3 attempts/);
+    expect(String(dead.properties.headers?.['x-burrow-reason'])).toMatch(
+      /gave up after 3 attempts/,
+    );
   });
 
   it('fails a catalogue task without a handler clearly, never silently', async () => {
     const id = await engine.client.send('t.unimplemented', {});
-    await expect(engine.client.wait(id, 10_000)).rejects.toThrow(/NotImplementedError: task t.unimplemented has no handler/);
+    await expect(engine.client.wait(id, 10_000)).rejects.toThrow(
+      /NotImplementedError: task t.unimplemented has no handler/,
+    );
   });
 
   it('aborts the signal at the soft limit and fails the attempt at the hard limit', async () => {
     const polite = await engine.client.send('t.polite', {});
     await expect(engine.client.wait(polite, 10_000)).rejects.toThrow(/SoftTimeLimitExceeded/);
     const stubborn = await engine.client.send('t.stubborn', {});
-    await expect(engine.client.wait(stubborn, 10_000)).rejects.toThrow(/TimeLimitExceeded: task exceeded its hard time limit of 2s/);
+    await expect(engine.client.wait(stubborn, 10_000)).rejects.toThrow(
+      /TimeLimitExceeded: task exceeded its hard time limit of 2s/,
+    );
   });
 
   it('stores REVOKED for a task delivered after it expired, without running it', async () => {
-    const id = await engine.client.send('t.add', { x: 1, y: 1 }, { expires: new Date(Date.now() - 1_000) });
+    const id = await engine.client.send(
+      't.add',
+      { x: 1, y: 1 },
+      { expires: new Date(Date.now() - 1_000) },
+    );
     await expect(engine.client.wait(id, 10_000)).rejects.toThrow(/REVOKED/);
     expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual(['revoked']);
   });
@@ -112,7 +183,11 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     const id = await engine.client.send('t.add', { x: 1, y: 2 });
     await engine.client.wait(id, 10_000);
     await engine.client.send('t.add', { x: 1, y: 2 }, { taskId: id });
-    await eventually(() => engine.outcomes.some((o) => o.taskId === id && o.kind === 'duplicate'), 10_000, 'duplicate outcome');
+    await eventually(
+      () => engine.outcomes.some((o) => o.taskId === id && o.kind === 'duplicate'),
+      10_000,
+      'duplicate outcome',
+    );
     expect(engine.outcomes.filter((o) => o.taskId === id && o.kind === 'success')).toHaveLength(1);
   });
 });
@@ -135,22 +210,43 @@ describe('bad input never crashes the worker or blocks the queue', () => {
 
   it('dead-letters each kind of poison with its reason, and tasks behind them still run', async () => {
     await engine.publishRaw('{not json', celery('t.add', 'p-notjson'));
-    await engine.publishRaw('x', { ...celery('t.add', 'p-pickle'), contentType: 'application/x-python-serialize' });
+    await engine.publishRaw('x', {
+      ...celery('t.add', 'p-pickle'),
+      contentType: 'application/x-python-serialize',
+    });
     await engine.publishRaw(JSON.stringify([[], {}, null]), celery('no.such.task', 'p-unknown'));
-    await engine.publishRaw(JSON.stringify([[], { x: 'one', y: 2 }, null]), celery('t.add', 'p-schema'));
-    await engine.publishRaw(JSON.stringify([[], { x: 1, y: 2 }, null]), celery('t.add', 'p-eta', { eta: 'next tuesday' }));
-    await engine.publishRaw(JSON.stringify([[], { x: 1, y: 2 }, null]), celery('t.add', 'p-retries', { retries: 'many' }));
+    await engine.publishRaw(
+      JSON.stringify([[], { x: 'one', y: 2 }, null]),
+      celery('t.add', 'p-schema'),
+    );
+    await engine.publishRaw(
+      JSON.stringify([[], { x: 1, y: 2 }, null]),
+      celery('t.add', 'p-eta', { eta: 'next tuesday' }),
+    );
+    await engine.publishRaw(
+      JSON.stringify([[], { x: 1, y: 2 }, null]),
+      celery('t.add', 'p-retries', { retries: 'many' }),
+    );
     await engine.publishRaw(JSON.stringify([[1, 2, 3], {}, null]), celery('t.add', 'p-args'));
     await engine.publishRaw('{"x": 1, "y": 2}', { headers: { task: 't.add' } }); // no id anywhere
     const good = await engine.client.send('t.add', { x: 20, y: 22 });
     await expect(engine.client.wait(good, 10_000)).resolves.toBe(42);
 
-    const dead = await eventually(async () => {
-      const all = [...collected, ...(await engine.drainDead())];
-      collected.splice(0, collected.length, ...all);
-      return all.length >= 8 ? all : undefined;
-    }, 10_000, 'eight dead letters');
-    const codes = Object.fromEntries(dead.map((m) => [String(m.properties.correlationId ?? 'no-id'), m.properties.headers?.['x-burrow-code']]));
+    const dead = await eventually(
+      async () => {
+        const all = [...collected, ...(await engine.drainDead())];
+        collected.splice(0, collected.length, ...all);
+        return all.length >= 8 ? all : undefined;
+      },
+      10_000,
+      'eight dead letters',
+    );
+    const codes = Object.fromEntries(
+      dead.map((m) => [
+        String(m.properties.correlationId ?? 'no-id'),
+        m.properties.headers?.['x-burrow-code'],
+      ]),
+    );
     expect(codes).toEqual({
       'p-notjson': 'not_json',
       'p-pickle': 'unsupported_content_type',
@@ -161,8 +257,14 @@ describe('bad input never crashes the worker or blocks the queue', () => {
       'p-args': 'bad_arguments',
       'no-id': 'missing_task_id',
     });
-    expect((await engine.results.get('p-schema'))?.result).toMatchObject({ exc_type: 'ValueError', exc_message: [expect.stringMatching(/x: Expected number/)] });
-    expect((await engine.results.get('p-unknown'))?.result).toMatchObject({ exc_type: 'NotRegistered', exc_module: 'celery.exceptions' });
+    expect((await engine.results.get('p-schema'))?.result).toMatchObject({
+      exc_type: 'ValueError',
+      exc_message: [expect.stringMatching(/x: Expected number/)],
+    });
+    expect((await engine.results.get('p-unknown'))?.result).toMatchObject({
+      exc_type: 'NotRegistered',
+      exc_module: 'celery.exceptions',
+    });
     expect((await engine.results.get('p-notjson'))?.status).toBe('FAILURE');
   });
   const collected: import('amqplib').GetMessage[] = [];

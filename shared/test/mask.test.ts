@@ -8,7 +8,9 @@ describe('masking personal data and secrets', () => {
   });
 
   it('drops values under secret-looking keys, recursively', () => {
-    expect(maskValue({ password: 'x', nested: { api_key: 'k', to: 'a@b.io' }, list: ['c@d.org'] })).toEqual({
+    expect(
+      maskValue({ password: 'x', nested: { api_key: 'k', to: 'a@b.io' }, list: ['c@d.org'] }),
+    ).toEqual({
       password: '***',
       nested: { api_key: '***', to: 'a***@b.io' },
       list: ['c***@d.org'],

@@ -5,14 +5,19 @@ import type { TaskDefinition } from '@burrow/shared';
  * Loads user task modules named in config (WORKER_TASK_MODULES). Each module exports `tasks`:
  * an array of `{ contract, handler }` built with `defineTask` from @burrow/contracts.
  */
-export function loadTaskModules<S>(modules: readonly string[], cwd = process.cwd()): TaskDefinition<S>[] {
+export function loadTaskModules<S>(
+  modules: readonly string[],
+  cwd = process.cwd(),
+): TaskDefinition<S>[] {
   return modules.flatMap((name) => {
     const resolved = name.startsWith('.') || name.startsWith('/') ? path.resolve(cwd, name) : name;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(resolved) as { tasks?: unknown };
-    if (!Array.isArray(loaded.tasks)) throw new Error(`task module ${name} must export "tasks": an array of { contract, handler }`);
+    if (!Array.isArray(loaded.tasks))
+      throw new Error(`task module ${name} must export "tasks": an array of { contract, handler }`);
     return loaded.tasks.map((task: TaskDefinition<S>, i: number) => {
-      if (!task?.contract?.name || !task.contract.queue) throw new Error(`task module ${name}: tasks[${i}] has no contract name/queue`);
+      if (!task?.contract?.name || !task.contract.queue)
+        throw new Error(`task module ${name}: tasks[${i}] has no contract name/queue`);
       return task;
     });
   });

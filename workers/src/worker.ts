@@ -33,7 +33,11 @@ export interface RunningWorker {
 }
 
 /** Wires one worker process from validated config: connections, registry, consumer, probes. */
-export async function startWorker(config: BurrowConfig, settings: WorkerSettings, logger: Logger): Promise<RunningWorker> {
+export async function startWorker(
+  config: BurrowConfig,
+  settings: WorkerSettings,
+  logger: Logger,
+): Promise<RunningWorker> {
   const registry = new TaskRegistry<WorkerServices>([
     ...catalogueDefinitions(),
     ...loadTaskModules<WorkerServices>(config.worker.taskModules),
@@ -41,7 +45,10 @@ export async function startWorker(config: BurrowConfig, settings: WorkerSettings
   const known = registry.queues();
   const queues = settings.queues.length > 0 ? [...settings.queues] : known;
   const unknown = queues.filter((q) => !known.includes(q));
-  if (unknown.length > 0) throw new Error(`no tasks are registered on queue(s) ${unknown.join(', ')}; known queues: ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `no tasks are registered on queue(s) ${unknown.join(', ')}; known queues: ${known.join(', ')}`,
+    );
 
   const topology = mergeTopologies(taskQueuesTopology(known), delayLevelsTopology(known));
   const connection = await BrokerConnection.connect({
@@ -51,11 +58,21 @@ export async function startWorker(config: BurrowConfig, settings: WorkerSettings
     heartbeatSeconds: config.rabbitmq.heartbeatSeconds,
     connectionName: `${config.worker.name} worker`,
   });
-  const publisher = new Publisher(connection, { timeoutMs: config.publish.timeoutSeconds * 1000, maxBuffered: config.publish.maxBuffered });
+  const publisher = new Publisher(connection, {
+    timeoutMs: config.publish.timeoutSeconds * 1000,
+    maxBuffered: config.publish.maxBuffered,
+  });
   await publisher.waitForConnect();
   const redis = await connectRedis(config.redis.url, 'worker', logger);
-  const results = new RedisResultStore(redis, { expiresSeconds: config.results.expiresSeconds, keyPrefix: config.redis.keyPrefix });
-  const backend = new BackendClient({ baseUrl: config.backend.url, apiKey: config.backend.apiKey, timeoutSeconds: config.backend.timeoutSeconds });
+  const results = new RedisResultStore(redis, {
+    expiresSeconds: config.results.expiresSeconds,
+    keyPrefix: config.redis.keyPrefix,
+  });
+  const backend = new BackendClient({
+    baseUrl: config.backend.url,
+    apiKey: config.backend.apiKey,
+    timeoutSeconds: config.backend.timeoutSeconds,
+  });
   const services: WorkerServices = {
     backend,
     probes: {
@@ -94,8 +111,16 @@ export async function startWorker(config: BurrowConfig, settings: WorkerSettings
     onSettled: metrics.record,
   });
   await consumer.start();
-  const ops = config.worker.httpPort > 0 ? await startOpsServer({ port: config.worker.httpPort, registry: metrics.registry, ready: () => consumer.ready }) : null;
-  if (ops) logger.info('ops endpoints listening', { port: ops.port, paths: '/metrics /healthz /readyz' });
+  const ops =
+    config.worker.httpPort > 0
+      ? await startOpsServer({
+          port: config.worker.httpPort,
+          registry: metrics.registry,
+          ready: () => consumer.ready,
+        })
+      : null;
+  if (ops)
+    logger.info('ops endpoints listening', { port: ops.port, paths: '/metrics /healthz /readyz' });
 
   return {
     queues,

@@ -30,7 +30,9 @@ describe('burrow-worker process, end to end', () => {
 
   beforeAll(async () => {
     backend = http.createServer((req, res) => {
-      res.writeHead(req.url?.startsWith('/health/') ? 200 : 404, { 'content-type': 'application/json' });
+      res.writeHead(req.url?.startsWith('/health/') ? 200 : 404, {
+        'content-type': 'application/json',
+      });
       res.end('{"status":"ok"}');
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
@@ -47,8 +49,12 @@ describe('burrow-worker process, end to end', () => {
     );
     await worker.waitForLine(/worker ready/);
 
-    const logger = createLogger({ service: 'test-client', level: 'error' });
-    const connection = await BrokerConnection.connect({ url: AMQP_URL, logger, topology: taskQueuesTopology(['email', 'cleanup']) });
+    const logger = createLogger({ service: 'test-client', silent: true });
+    const connection = await BrokerConnection.connect({
+      url: AMQP_URL,
+      logger,
+      topology: taskQueuesTopology(['email', 'cleanup']),
+    });
     const publisher = new Publisher(connection);
     const redis: Redis = await connectRedis(REDIS_URL, 'client', logger);
     const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
@@ -69,7 +75,10 @@ describe('burrow-worker process, end to end', () => {
 
   it('runs system_health_check_task sent by TaskClient, reporting each dependency', async () => {
     const id = await client.send('tasks.cleanup_tasks.system_health_check_task');
-    const result = await client.wait<{ status: string; checks: Record<string, { status: string; latency_ms: number }> }>(id, 20_000);
+    const result = await client.wait<{
+      status: string;
+      checks: Record<string, { status: string; latency_ms: number }>;
+    }>(id, 20_000);
     expect(result.status).toBe('healthy');
     expect(Object.keys(result.checks).sort()).toEqual(['backend:/health/', 'rabbitmq', 'redis']);
     expect(result.checks.redis).toMatchObject({ status: 'up', latency_ms: expect.any(Number) });
@@ -91,7 +100,13 @@ describe('burrow-worker process, end to end', () => {
   it('serves an unchanged Celery 5 client: send_task, AsyncResult.get and re-raised exceptions', async () => {
     const { stdout } = await run(
       PYTHON,
-      [path.join(__dirname, 'interop/celery_client.py'), AMQP_URL, REDIS_URL, path.join(REPO_ROOT, 'docs/celery_config.py'), fixtureQueue],
+      [
+        path.join(__dirname, 'interop/celery_client.py'),
+        AMQP_URL,
+        REDIS_URL,
+        path.join(REPO_ROOT, 'docs/celery_config.py'),
+        fixtureQueue,
+      ],
       { timeout: 90_000 },
     );
     const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');

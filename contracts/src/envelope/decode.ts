@@ -28,14 +28,23 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
 
   const contentType = raw.properties.contentType;
   if (contentType !== undefined && contentType !== '' && !JSON_TYPES.has(contentType)) {
-    return fail('unsupported_content_type', `content type ${contentType} is not supported; publish application/json`);
+    return fail(
+      'unsupported_content_type',
+      `content type ${contentType} is not supported; publish application/json`,
+    );
   }
   const encoding = raw.properties.contentEncoding;
   if (encoding !== undefined && encoding !== '' && !UTF8.has(encoding.toLowerCase())) {
-    return fail('unsupported_encoding', `content encoding ${encoding} is not supported; publish utf-8`);
+    return fail(
+      'unsupported_encoding',
+      `content encoding ${encoding} is not supported; publish utf-8`,
+    );
   }
   if (headers.compression !== undefined && headers.compression !== null) {
-    return fail('unsupported_encoding', `compressed bodies (${String(headers.compression)}) are not supported`);
+    return fail(
+      'unsupported_encoding',
+      `compressed bodies (${String(headers.compression)}) are not supported`,
+    );
   }
 
   const text = raw.content.toString('utf8');
@@ -60,7 +69,10 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
   if (Array.isArray(body)) {
     const [bodyArgs = [], bodyKwargs = {}, bodyEmbed = null] = body as unknown[];
     if (!Array.isArray(bodyArgs) || !isRecord(bodyKwargs)) {
-      return fail('bad_body', 'body must be [args (array), kwargs (object), embed (object or null)]');
+      return fail(
+        'bad_body',
+        'body must be [args (array), kwargs (object), embed (object or null)]',
+      );
     }
     if (bodyEmbed !== null && !isRecord(bodyEmbed)) {
       return fail('bad_body', 'embed (third element of the body) must be an object or null');
@@ -93,7 +105,12 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
   };
 }
 
-type Fail = (code: EnvelopeErrorCode, reason: string, id?: string | null, task?: string | null) => DecodeResult;
+type Fail = (
+  code: EnvelopeErrorCode,
+  reason: string,
+  id?: string | null,
+  task?: string | null,
+) => DecodeResult;
 
 function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResult {
   const id = stringOrNull(body.id);
@@ -122,7 +139,10 @@ function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResu
   };
 }
 
-type CommonFields = Pick<TaskMessage, 'retries' | 'eta' | 'expires' | 'timelimit' | 'rootId' | 'parentId'>;
+type CommonFields = Pick<
+  TaskMessage,
+  'retries' | 'eta' | 'expires' | 'timelimit' | 'rootId' | 'parentId'
+>;
 
 function readCommonFields(
   source: Record<string, unknown>,
@@ -130,7 +150,10 @@ function readCommonFields(
 ): { ok: true; fields: CommonFields } | { ok: false; reason: string } {
   const retries = source.retries ?? 0;
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) {
-    return { ok: false, reason: `"retries" must be a non-negative integer, got ${JSON.stringify(retries)}` };
+    return {
+      ok: false,
+      reason: `"retries" must be a non-negative integer, got ${JSON.stringify(retries)}`,
+    };
   }
   const eta = readTime(source.eta, 'eta');
   if (!eta.ok) return eta;
@@ -160,11 +183,17 @@ export function parseCeleryTime(value: string): Date | null {
   return Number.isNaN(millis) ? null : new Date(millis);
 }
 
-function readTime(value: unknown, name: string): { ok: true; value: string | null } | { ok: false; reason: string } {
+function readTime(
+  value: unknown,
+  name: string,
+): { ok: true; value: string | null } | { ok: false; reason: string } {
   if (value === undefined || value === null) return { ok: true, value: null };
   const date = typeof value === 'string' ? parseCeleryTime(value) : null;
   if (date === null) {
-    return { ok: false, reason: `"${name}" must be an ISO 8601 time or null, got ${JSON.stringify(value)}` };
+    return {
+      ok: false,
+      reason: `"${name}" must be an ISO 8601 time or null, got ${JSON.stringify(value)}`,
+    };
   }
   return { ok: true, value: date.toISOString() };
 }
@@ -175,7 +204,10 @@ function readTimelimit(
   if (value === undefined || value === null) return { ok: true, value: [null, null] };
   const valid = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && v > 0);
   if (!Array.isArray(value) || value.length > 2 || !value.every(valid)) {
-    return { ok: false, reason: `"timelimit" must be [hard, soft] seconds or nulls, got ${JSON.stringify(value)}` };
+    return {
+      ok: false,
+      reason: `"timelimit" must be [hard, soft] seconds or nulls, got ${JSON.stringify(value)}`,
+    };
   }
   const [hard = null, soft = null] = value as (number | null)[];
   return { ok: true, value: [hard, soft] };

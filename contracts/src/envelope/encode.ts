@@ -1,7 +1,8 @@
 import type { EncodedTaskMessage, TaskMessage } from './task-message';
 
 /** Fields a caller sets to build a message; the rest take Celery's defaults. */
-export type TaskMessageInput = Pick<TaskMessage, 'id' | 'task'> & Partial<Omit<TaskMessage, 'id' | 'task'>>;
+export type TaskMessageInput = Pick<TaskMessage, 'id' | 'task'> &
+  Partial<Omit<TaskMessage, 'id' | 'task'>>;
 
 /**
  * Encodes a task as a Celery protocol v2 JSON message, exactly as a Celery 5 client would, so

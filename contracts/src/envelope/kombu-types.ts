@@ -29,7 +29,9 @@ function unwrapOne(type: string, raw: unknown): unknown {
       return Buffer.from(String(raw), 'utf8').toString('base64');
     case 'uuid': {
       const hex =
-        raw !== null && typeof raw === 'object' ? String((raw as { hex?: unknown }).hex) : String(raw);
+        raw !== null && typeof raw === 'object'
+          ? String((raw as { hex?: unknown }).hex)
+          : String(raw);
       return dashedUuid(hex);
     }
     default:

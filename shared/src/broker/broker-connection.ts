@@ -29,18 +29,25 @@ export class BrokerConnection extends EventEmitter {
   }
 
   /** Starts connecting; resolves once connected the first time or rejects after `timeoutMs`. */
-  static async connect(options: BrokerConnectionOptions, timeoutMs = 30_000): Promise<BrokerConnection> {
+  static async connect(
+    options: BrokerConnectionOptions,
+    timeoutMs = 30_000,
+  ): Promise<BrokerConnection> {
     const url = new URL(options.url);
     url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 15));
     const manager = amqp.connect([url.toString()], {
       reconnectTimeInSeconds: 1,
-      connectionOptions: { clientProperties: { connection_name: options.connectionName ?? 'burrow' } },
+      connectionOptions: {
+        clientProperties: { connection_name: options.connectionName ?? 'burrow' },
+      },
     });
     const connection = new BrokerConnection(manager, options);
     const { logger } = options;
     let everConnected = false;
     manager.on('connect', () => {
-      logger.info(everConnected ? 'broker reconnected' : 'broker connected', { broker: redactUrl(options.url) });
+      logger.info(everConnected ? 'broker reconnected' : 'broker connected', {
+        broker: redactUrl(options.url),
+      });
       everConnected = true;
       connection.emit('connect');
     });
@@ -57,7 +64,9 @@ export class BrokerConnection extends EventEmitter {
       await manager.connect({ timeout: timeoutMs });
     } catch (err) {
       await manager.close().catch(() => undefined);
-      throw new Error(`cannot reach RabbitMQ at ${redactUrl(options.url)} within ${timeoutMs / 1000}s: ${(err as Error).message}`);
+      throw new Error(
+        `cannot reach RabbitMQ at ${redactUrl(options.url)} within ${timeoutMs / 1000}s: ${(err as Error).message}`,
+      );
     }
     return connection;
   }
@@ -79,14 +88,20 @@ export class BrokerConnection extends EventEmitter {
    * A confirm channel whose setup declares the topology and then runs `setup` (consumers, QoS)
    * on every (re)connect.
    */
-  createChannel(name: string, setup?: (channel: ConfirmChannel) => Promise<void>, publishTimeoutMs?: number): ChannelWrapper {
+  createChannel(
+    name: string,
+    setup?: (channel: ConfirmChannel) => Promise<void>,
+    publishTimeoutMs?: number,
+  ): ChannelWrapper {
     const { topology, logger } = this.options;
     return this.manager.createChannel({
       name,
       confirm: true,
       ...(publishTimeoutMs ? { publishTimeout: publishTimeoutMs } : {}),
       setup: async (channel: ConfirmChannel) => {
-        channel.on('error', (err: Error) => logger.warn('channel error', { channel: name, error: err.message }));
+        channel.on('error', (err: Error) =>
+          logger.warn('channel error', { channel: name, error: err.message }),
+        );
         await applyTopology(channel, topology);
         if (setup) await setup(channel);
       },

@@ -22,10 +22,13 @@ export function levelName(level: number): string {
 /** Routing key that makes a message wait `seconds` and then land on `queue`. */
 export function delayRoutingKey(seconds: number, queue: string): string {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_DELAY_SECONDS) {
-    throw new RangeError(`delay must be a whole number of seconds in 1..${MAX_DELAY_SECONDS}, got ${seconds}`);
+    throw new RangeError(
+      `delay must be a whole number of seconds in 1..${MAX_DELAY_SECONDS}, got ${seconds}`,
+    );
   }
   const bits: string[] = [];
-  for (let level = DELAY_LEVELS - 1; level >= 0; level--) bits.push(Math.floor(seconds / 2 ** level) % 2 ? '1' : '0');
+  for (let level = DELAY_LEVELS - 1; level >= 0; level--)
+    bits.push(Math.floor(seconds / 2 ** level) % 2 ? '1' : '0');
   return `${bits.join('.')}.${queue}`;
 }
 
@@ -36,7 +39,9 @@ function levelPattern(level: number, bit: '0' | '1'): string {
 
 /** The delay levels plus bindings that let them deliver to the given task queues. */
 export function delayLevelsTopology(queues: readonly string[]): Topology {
-  const exchanges: Topology['exchanges'][number][] = [{ name: DELAY_DELIVER_EXCHANGE, type: 'topic' }];
+  const exchanges: Topology['exchanges'][number][] = [
+    { name: DELAY_DELIVER_EXCHANGE, type: 'topic' },
+  ];
   const levelQueues: Topology['queues'][number][] = [];
   const bindings: Topology['bindings'][number][] = [];
   const exchangeBindings: Topology['exchangeBindings'][number][] = [];
@@ -58,7 +63,11 @@ export function delayLevelsTopology(queues: readonly string[]): Topology {
     exchangeBindings.push({ destination: next, source: name, pattern: levelPattern(level, '0') });
   }
   for (const queue of queues) {
-    bindings.push({ queue, exchange: DELAY_DELIVER_EXCHANGE, pattern: `${'*.'.repeat(DELAY_LEVELS)}${queue}` });
+    bindings.push({
+      queue,
+      exchange: DELAY_DELIVER_EXCHANGE,
+      pattern: `${'*.'.repeat(DELAY_LEVELS)}${queue}`,
+    });
   }
   return { exchanges, queues: levelQueues, bindings, exchangeBindings };
 }

@@ -56,10 +56,16 @@ export class Publisher {
         mandatory: false,
       });
     } catch (err) {
-      const reason = (err as Error).message === 'timeout' ? `no confirm within ${this.timeoutMs}ms` : (err as Error).message;
-      throw new BrokerUnavailableError(`publish to ${message.exchange || '(default)'}/${message.routingKey} failed: ${reason}`, {
-        cause: err,
-      });
+      const reason =
+        (err as Error).message === 'timeout'
+          ? `no confirm within ${this.timeoutMs}ms`
+          : (err as Error).message;
+      throw new BrokerUnavailableError(
+        `publish to ${message.exchange || '(default)'}/${message.routingKey} failed: ${reason}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       this.pending--;
     }
@@ -79,12 +85,24 @@ export class Publisher {
     };
     const seconds = Math.ceil(delaySeconds);
     if (seconds > MAX_DELAY_SECONDS) {
-      throw new RangeError(`delay of ${seconds}s is beyond the longest supported delay (${MAX_DELAY_SECONDS}s)`);
+      throw new RangeError(
+        `delay of ${seconds}s is beyond the longest supported delay (${MAX_DELAY_SECONDS}s)`,
+      );
     }
     if (seconds >= 1) {
-      await this.publish({ exchange: DELAY_ENTRY_EXCHANGE, routingKey: delayRoutingKey(seconds, queue), content: encoded.content, properties });
+      await this.publish({
+        exchange: DELAY_ENTRY_EXCHANGE,
+        routingKey: delayRoutingKey(seconds, queue),
+        content: encoded.content,
+        properties,
+      });
     } else {
-      await this.publish({ exchange: queue, routingKey: queue, content: encoded.content, properties });
+      await this.publish({
+        exchange: queue,
+        routingKey: queue,
+        content: encoded.content,
+        properties,
+      });
     }
   }
 

@@ -71,15 +71,24 @@ export interface TopologyChannel {
 /** Declares everything; safe to repeat. Durable, non-auto-delete, as kombu declares them. */
 export async function applyTopology(channel: TopologyChannel, topology: Topology): Promise<void> {
   await Promise.all(
-    topology.exchanges.map((e) => channel.assertExchange(e.name, e.type, { durable: true, autoDelete: false })),
+    topology.exchanges.map((e) =>
+      channel.assertExchange(e.name, e.type, { durable: true, autoDelete: false }),
+    ),
   );
   await Promise.all(
     topology.queues.map((q) =>
-      channel.assertQueue(q.name, { durable: true, exclusive: false, autoDelete: false, arguments: q.arguments }),
+      channel.assertQueue(q.name, {
+        durable: true,
+        exclusive: false,
+        autoDelete: false,
+        arguments: q.arguments,
+      }),
     ),
   );
   await Promise.all([
     ...topology.bindings.map((b) => channel.bindQueue(b.queue, b.exchange, b.pattern)),
-    ...topology.exchangeBindings.map((b) => channel.bindExchange(b.destination, b.source, b.pattern)),
+    ...topology.exchangeBindings.map((b) =>
+      channel.bindExchange(b.destination, b.source, b.pattern),
+    ),
   ]);
 }

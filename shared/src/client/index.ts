@@ -1,1 +1,6 @@
-export { TaskClient, TaskFailedError, type SendOptions, type TaskClientOptions } from './task-client';
+export {
+  TaskClient,
+  TaskFailedError,
+  type SendOptions,
+  type TaskClientOptions,
+} from './task-client';

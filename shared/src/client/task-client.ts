@@ -12,7 +12,12 @@ import {
 import { MAX_DELAY_SECONDS, type Publisher } from '../broker';
 import { PermanentError } from '../errors';
 import { TaskRegistry } from '../engine/task-registry';
-import { TERMINAL_STATES, type RedisResultStore, type ResultMeta, type TaskState } from '../results';
+import {
+  TERMINAL_STATES,
+  type RedisResultStore,
+  type ResultMeta,
+  type TaskState,
+} from '../results';
 
 export interface SendOptions {
   /** Required for tasks outside the catalogue. */
@@ -44,7 +49,9 @@ export interface TaskClientOptions {
 export class TaskFailedError extends Error {
   constructor(readonly meta: ResultMeta) {
     const exc = meta.result as { exc_type?: string; exc_message?: unknown[] } | null;
-    super(`task ${meta.task_id} ${meta.status}: ${exc?.exc_type ?? 'Error'}: ${String(exc?.exc_message?.[0] ?? '')}`);
+    super(
+      `task ${meta.task_id} ${meta.status}: ${exc?.exc_type ?? 'Error'}: ${String(exc?.exc_message?.[0] ?? '')}`,
+    );
   }
 }
 
@@ -56,14 +63,24 @@ export class TaskClient {
   private readonly contracts: TaskRegistry;
 
   constructor(private readonly options: TaskClientOptions) {
-    this.contracts = new TaskRegistry([...CATALOGUE, ...(options.extraContracts ?? [])].map((contract) => ({ contract })));
+    this.contracts = new TaskRegistry(
+      [...CATALOGUE, ...(options.extraContracts ?? [])].map((contract) => ({ contract })),
+    );
   }
 
   /** Publishes a task and returns its id once the broker has confirmed it. */
-  async send(name: string, argsOrKwargs: readonly unknown[] | Readonly<Record<string, unknown>> = {}, options: SendOptions = {}): Promise<string> {
+  async send(
+    name: string,
+    argsOrKwargs: readonly unknown[] | Readonly<Record<string, unknown>> = {},
+    options: SendOptions = {},
+  ): Promise<string> {
     const known = this.contracts.get(name);
     const queue = options.queue ?? known?.contract.queue;
-    if (!queue) throw new PermanentError(`unknown task ${name}: pass options.queue to send a task outside the catalogue`, 'unknown_task');
+    if (!queue)
+      throw new PermanentError(
+        `unknown task ${name}: pass options.queue to send a task outside the catalogue`,
+        'unknown_task',
+      );
     const args = Array.isArray(argsOrKwargs) ? argsOrKwargs : [];
     const kwargs = Array.isArray(argsOrKwargs) ? {} : (argsOrKwargs as Record<string, unknown>);
     if (known) {
@@ -73,11 +90,23 @@ export class TaskClient {
       if (invalid) throw new PermanentError(`invalid arguments for ${name}: ${invalid}`, 'schema');
     }
     const now = Date.now();
-    const etaMs = options.eta ? options.eta.getTime() : options.countdown ? now + options.countdown * 1000 : null;
+    const etaMs = options.eta
+      ? options.eta.getTime()
+      : options.countdown
+        ? now + options.countdown * 1000
+        : null;
     const delaySeconds = etaMs === null ? 0 : Math.max(0, Math.ceil((etaMs - now) / 1000));
-    if (delaySeconds > MAX_DELAY_SECONDS) throw new PermanentError(`eta is ${delaySeconds}s away; the longest delay is ${MAX_DELAY_SECONDS}s`, 'eta_too_far');
+    if (delaySeconds > MAX_DELAY_SECONDS)
+      throw new PermanentError(
+        `eta is ${delaySeconds}s away; the longest delay is ${MAX_DELAY_SECONDS}s`,
+        'eta_too_far',
+      );
     const expires =
-      options.expires === undefined ? null : options.expires instanceof Date ? options.expires : new Date(now + options.expires * 1000);
+      options.expires === undefined
+        ? null
+        : options.expires instanceof Date
+          ? options.expires
+          : new Date(now + options.expires * 1000);
     const id = options.taskId ?? randomUUID();
     await this.options.publisher.publishTask(
       queue,
@@ -133,7 +162,10 @@ export class TaskClient {
           : await Promise.race([
               published,
               new Promise<never>((_r, reject) => {
-                timer = setTimeout(() => reject(new Error(`task ${taskId} did not finish within ${timeoutMs}ms`)), timeoutMs);
+                timer = setTimeout(
+                  () => reject(new Error(`task ${taskId} did not finish within ${timeoutMs}ms`)),
+                  timeoutMs,
+                );
               }),
             ]);
       if (meta.status !== 'SUCCESS') throw new TaskFailedError(meta);
@@ -149,11 +181,17 @@ export class TaskClient {
     return this.send(sendEmailTask.name, kwargs, options);
   }
 
-  sendPushNotification(kwargs: KwargsOf<typeof sendPushNotificationTask>, options?: SendOptions): Promise<string> {
+  sendPushNotification(
+    kwargs: KwargsOf<typeof sendPushNotificationTask>,
+    options?: SendOptions,
+  ): Promise<string> {
     return this.send(sendPushNotificationTask.name, kwargs, options);
   }
 
-  processUserData(kwargs: KwargsOf<typeof processUserDataTask>, options?: SendOptions): Promise<string> {
+  processUserData(
+    kwargs: KwargsOf<typeof processUserDataTask>,
+    options?: SendOptions,
+  ): Promise<string> {
     return this.send(processUserDataTask.name, kwargs, options);
   }
 }

@@ -10,9 +10,18 @@ interface Leaf {
 export interface BurrowConfig {
   readonly rabbitmq: { readonly url: string; readonly heartbeatSeconds: number };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly backend: { readonly url: string; readonly apiKey: string; readonly timeoutSeconds: number; readonly healthPaths: readonly string[] };
+  readonly backend: {
+    readonly url: string;
+    readonly apiKey: string;
+    readonly timeoutSeconds: number;
+    readonly healthPaths: readonly string[];
+  };
   readonly results: { readonly expiresSeconds: number };
-  readonly log: { readonly level: string; readonly dir: string; readonly format: 'pretty' | 'json' };
+  readonly log: {
+    readonly level: string;
+    readonly dir: string;
+    readonly format: 'pretty' | 'json';
+  };
   readonly publish: { readonly timeoutSeconds: number; readonly maxBuffered: number };
   readonly worker: {
     readonly name: string;
@@ -31,7 +40,10 @@ export interface BurrowConfig {
  * bad value throws a ConfigError naming the variable and what it expected.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
-  const store = convict(configSchema as unknown as convict.Schema<Record<string, unknown>>, { env, args: [] });
+  const store = convict(configSchema as unknown as convict.Schema<Record<string, unknown>>, {
+    env,
+    args: [],
+  });
   try {
     store.validate({ allowed: 'strict' });
   } catch (err) {
@@ -46,18 +58,40 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
     results: raw.results,
     log: raw.log,
     publish: raw.publish,
-    worker: { ...raw.worker, queues: list(raw.worker.queues), taskModules: list(raw.worker.taskModules) },
+    worker: {
+      ...raw.worker,
+      queues: list(raw.worker.queues),
+      taskModules: list(raw.worker.taskModules),
+    },
   });
 }
 
 interface RawConfig {
-  rabbitmq: { url: string; host: string; port: number; user: string; password: string; vhost: string; heartbeatSeconds: number };
-  redis: { url: string; host: string; port: number; db: number; password: string; keyPrefix: string };
+  rabbitmq: {
+    url: string;
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    vhost: string;
+    heartbeatSeconds: number;
+  };
+  redis: {
+    url: string;
+    host: string;
+    port: number;
+    db: number;
+    password: string;
+    keyPrefix: string;
+  };
   backend: Omit<BurrowConfig['backend'], 'healthPaths'> & { healthPaths: string };
   results: BurrowConfig['results'];
   log: BurrowConfig['log'];
   publish: BurrowConfig['publish'];
-  worker: Omit<BurrowConfig['worker'], 'queues' | 'taskModules'> & { queues: string; taskModules: string };
+  worker: Omit<BurrowConfig['worker'], 'queues' | 'taskModules'> & {
+    queues: string;
+    taskModules: string;
+  };
 }
 
 function amqpUrl(r: RawConfig['rabbitmq']): string {
@@ -73,7 +107,10 @@ function redisUrl(r: RawConfig['redis']): string {
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Rewrites convict's "section.key: message" lines to name the environment variable instead. */
@@ -85,7 +122,10 @@ function explain(message: string): string {
       if (!match) return line;
       const [, path = '', rest = ''] = match;
       const [section, key] = path.split('.');
-      const leaf = section && key ? (configSchema as unknown as Record<string, Record<string, Leaf>>)[section]?.[key] : undefined;
+      const leaf =
+        section && key
+          ? (configSchema as unknown as Record<string, Record<string, Leaf>>)[section]?.[key]
+          : undefined;
       return leaf ? `${leaf.env}: ${rest}` : line;
     })
     .join('\n');

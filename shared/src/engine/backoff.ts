@@ -5,7 +5,11 @@ import type { RetryPolicy } from '@burrow/contracts';
  * min(max, factor × 2^retries), then uniform in [0, that] with jitter. Never below 1 s, since
  * delays are whole seconds. `random` is injectable for tests.
  */
-export function retryDelaySeconds(policy: RetryPolicy, retries: number, random: () => number = Math.random): number {
+export function retryDelaySeconds(
+  policy: RetryPolicy,
+  retries: number,
+  random: () => number = Math.random,
+): number {
   const exponential = Math.min(policy.backoffMaxSeconds, policy.backoffSeconds * 2 ** retries);
   const delay = policy.jitter ? random() * exponential : exponential;
   return Math.max(1, Math.ceil(delay));

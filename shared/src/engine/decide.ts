@@ -1,4 +1,10 @@
-import { bindArguments, decodeTaskMessage, parseCeleryTime, type TaskDefaults, type TaskMessage } from '@burrow/contracts';
+import {
+  bindArguments,
+  decodeTaskMessage,
+  parseCeleryTime,
+  type TaskDefaults,
+  type TaskMessage,
+} from '@burrow/contracts';
 import type { ConsumeMessage } from 'amqplib';
 import { classifyError } from '../errors';
 import type { Logger } from '../logging';
@@ -21,7 +27,10 @@ export interface DeciderOptions<S> {
   readonly shutdownSignal: AbortSignal;
   /** Store STARTED before running (Celery task_track_started). */
   readonly trackStarted?: boolean;
-  readonly storeProgress: (ctx: { taskId: string; name: string; queue: string; retries: number }, progress: Record<string, unknown>) => Promise<void>;
+  readonly storeProgress: (
+    ctx: { taskId: string; name: string; queue: string; retries: number },
+    progress: Record<string, unknown>,
+  ) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -35,13 +44,24 @@ const ETA_TOLERANCE_MS = 500;
 export class Decider<S> {
   constructor(private readonly options: DeciderOptions<S>) {}
 
-  async decide(queue: string, delivery: ConsumeMessage): Promise<{ attempt: Attempt; outcome: Outcome }> {
+  async decide(
+    queue: string,
+    delivery: ConsumeMessage,
+  ): Promise<{ attempt: Attempt; outcome: Outcome }> {
     const now = this.options.now ?? Date.now;
     const startedAt = now();
     const decoded = decodeTaskMessage(delivery);
     if (!decoded.ok) {
       const { error } = decoded;
-      const attempt: Attempt = { queue, message: null, taskId: error.taskId, taskName: error.task, kwargs: null, maxRetries: 0, startedAt };
+      const attempt: Attempt = {
+        queue,
+        message: null,
+        taskId: error.taskId,
+        taskName: error.task,
+        kwargs: null,
+        maxRetries: 0,
+        startedAt,
+      };
       return { attempt, outcome: dead(error.reason, error.code, 'ValueError') };
     }
     const message = decoded.message;
@@ -56,29 +76,67 @@ export class Decider<S> {
       startedAt,
     };
     if (!registered) {
-      return { attempt, outcome: dead(`task ${message.task} is not registered on queue ${queue}`, 'unknown_task', 'NotRegistered', 'celery.exceptions') };
+      return {
+        attempt,
+        outcome: dead(
+          `task ${message.task} is not registered on queue ${queue}`,
+          'unknown_task',
+          'NotRegistered',
+          'celery.exceptions',
+        ),
+      };
     }
     const deliveries = Number(delivery.properties.headers?.['x-delivery-count'] ?? 0);
     if (deliveries >= this.options.maxDeliveries) {
-      return { attempt, outcome: dead(`delivered ${deliveries + 1} times without an outcome; the worker likely crashed running it`, 'crash_loop', 'WorkerLostError', 'billiard.exceptions') };
+      return {
+        attempt,
+        outcome: dead(
+          `delivered ${deliveries + 1} times without an outcome; the worker likely crashed running it`,
+          'crash_loop',
+          'WorkerLostError',
+          'billiard.exceptions',
+        ),
+      };
     }
-    if (await this.options.results.isDone(message.id)) return { attempt, outcome: { kind: 'duplicate' } };
+    if (await this.options.results.isDone(message.id))
+      return { attempt, outcome: { kind: 'duplicate' } };
     if (message.expires && parseCeleryTime(message.expires)!.getTime() <= now()) {
       return { attempt, outcome: { kind: 'revoked', reason: `expired at ${message.expires}` } };
     }
     if (message.eta) {
       const wait = parseCeleryTime(message.eta)!.getTime() - now();
-      if (wait > ETA_TOLERANCE_MS) return { attempt, outcome: { kind: 'defer', delaySeconds: Math.ceil(wait / 1000) } };
+      if (wait > ETA_TOLERANCE_MS)
+        return { attempt, outcome: { kind: 'defer', delaySeconds: Math.ceil(wait / 1000) } };
     }
     const bound = bindArguments(registered.contract, message.args, message.kwargs);
     if (!bound.ok) return { attempt, outcome: dead(bound.reason, 'bad_arguments', 'TypeError') };
     const withKwargs: Attempt = { ...attempt, kwargs: bound.kwargs };
     const invalid = registered.validate(bound.kwargs);
-    if (invalid) return { attempt: withKwargs, outcome: dead(`invalid arguments for ${message.task}: ${invalid}`, 'schema', 'ValueError') };
+    if (invalid)
+      return {
+        attempt: withKwargs,
+        outcome: dead(`invalid arguments for ${message.task}: ${invalid}`, 'schema', 'ValueError'),
+      };
     if (!registered.handler) {
-      return { attempt: withKwargs, outcome: dead(`task ${message.task} has no handler in this version of burrow`, 'not_implemented', 'NotImplementedError') };
+      return {
+        attempt: withKwargs,
+        outcome: dead(
+          `task ${message.task} has no handler in this version of burrow`,
+          'not_implemented',
+          'NotImplementedError',
+        ),
+      };
     }
-    return { attempt: withKwargs, outcome: await this.run(registered.handler, registered.contract.defaults, message, withKwargs, bound.kwargs) };
+    return {
+      attempt: withKwargs,
+      outcome: await this.run(
+        registered.handler,
+        registered.contract.defaults,
+        message,
+        withKwargs,
+        bound.kwargs,
+      ),
+    };
   }
 
   private async run(
@@ -91,11 +149,24 @@ export class Decider<S> {
     const [hard, soft] = message.timelimit;
     const hardSeconds = hard ?? defaults.hardTimeLimitSeconds;
     const softSeconds = Math.min(soft ?? defaults.softTimeLimitSeconds, hardSeconds);
-    const logger = this.options.logger.child({ taskId: message.id, task: message.task, attempt: message.retries + 1 });
+    const logger = this.options.logger.child({
+      taskId: message.id,
+      task: message.task,
+      attempt: message.retries + 1,
+    });
     logger.debug('task started');
     if (this.options.trackStarted) {
       await this.options.results.store(
-        startedMeta({ taskId: message.id, name: message.task, worker: this.options.workerName, retries: message.retries, queue: attempt.queue }, process.pid),
+        startedMeta(
+          {
+            taskId: message.id,
+            name: message.task,
+            worker: this.options.workerName,
+            retries: message.retries,
+            queue: attempt.queue,
+          },
+          process.pid,
+        ),
       );
     }
     try {
@@ -111,7 +182,15 @@ export class Decider<S> {
             logger,
             services: this.options.services,
             reportProgress: (progress) =>
-              this.options.storeProgress({ taskId: message.id, name: message.task, queue: attempt.queue, retries: message.retries }, { ...progress }),
+              this.options.storeProgress(
+                {
+                  taskId: message.id,
+                  name: message.task,
+                  queue: attempt.queue,
+                  retries: message.retries,
+                },
+                { ...progress },
+              ),
           };
           return handler(kwargs, ctx);
         },
@@ -122,16 +201,30 @@ export class Decider<S> {
     } catch (err) {
       const info = exceptionInfo(err);
       const { retryable, code, retryAfterSeconds } = classifyError(err);
-      if (!retryable) return { kind: 'dead', error: info, reason: `permanent error: ${info.message}`, code };
+      if (!retryable)
+        return { kind: 'dead', error: info, reason: `permanent error: ${info.message}`, code };
       if (message.retries >= defaults.retry.maxRetries) {
-        return { kind: 'dead', error: info, reason: `gave up after ${message.retries + 1} attempts: ${info.message}`, code };
+        return {
+          kind: 'dead',
+          error: info,
+          reason: `gave up after ${message.retries + 1} attempts: ${info.message}`,
+          code,
+        };
       }
-      const delaySeconds = retryAfterSeconds !== null ? Math.max(1, Math.ceil(retryAfterSeconds)) : retryDelaySeconds(defaults.retry, message.retries);
+      const delaySeconds =
+        retryAfterSeconds !== null
+          ? Math.max(1, Math.ceil(retryAfterSeconds))
+          : retryDelaySeconds(defaults.retry, message.retries);
       return { kind: 'retry', error: info, delaySeconds, code };
     }
   }
 }
 
 function dead(reason: string, code: string, excType: string, excModule = 'builtins'): Outcome {
-  return { kind: 'dead', reason, code, error: { type: excType, module: excModule, message: reason } };
+  return {
+    kind: 'dead',
+    reason,
+    code,
+    error: { type: excType, module: excModule, message: reason },
+  };
 }

@@ -1,5 +1,10 @@
 export { TaskConsumer, type TaskConsumerOptions } from './task-consumer';
-export { TaskRegistry, type TaskDefinition, type TaskHandler, type RegisteredTask } from './task-registry';
+export {
+  TaskRegistry,
+  type TaskDefinition,
+  type TaskHandler,
+  type RegisteredTask,
+} from './task-registry';
 export { type TaskContext, retryTask } from './task-context';
 export { retryDelaySeconds } from './backoff';
 export { runWithTimeLimits, SoftTimeLimitExceeded } from './run-handler';

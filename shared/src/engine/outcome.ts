@@ -8,10 +8,20 @@ import type { ExceptionInfo } from '../results';
 export type Outcome =
   | { readonly kind: 'success'; readonly result: unknown }
   /** Run again later: a retry (retries + 1) or a future eta (same retries). */
-  | { readonly kind: 'retry'; readonly error: ExceptionInfo; readonly delaySeconds: number; readonly code: string }
+  | {
+      readonly kind: 'retry';
+      readonly error: ExceptionInfo;
+      readonly delaySeconds: number;
+      readonly code: string;
+    }
   | { readonly kind: 'defer'; readonly delaySeconds: number }
   /** Give up: FAILURE stored when the id is known, message moved to the dead-letter queue. */
-  | { readonly kind: 'dead'; readonly error: ExceptionInfo; readonly reason: string; readonly code: string }
+  | {
+      readonly kind: 'dead';
+      readonly error: ExceptionInfo;
+      readonly reason: string;
+      readonly code: string;
+    }
   | { readonly kind: 'revoked'; readonly reason: string }
   /** Already completed by an earlier delivery: ack and do nothing else. */
   | { readonly kind: 'duplicate' };
@@ -32,8 +42,14 @@ export interface Attempt {
 export function exceptionInfo(error: unknown): ExceptionInfo {
   if (error instanceof Error) {
     const tagged = error as Error & { excType?: string; excModule?: string };
-    const type = tagged.excType && tagged.excType !== 'Exception' ? tagged.excType : pythonName(error.name);
-    return { type, module: tagged.excModule ?? 'builtins', message: error.message, stack: error.stack };
+    const type =
+      tagged.excType && tagged.excType !== 'Exception' ? tagged.excType : pythonName(error.name);
+    return {
+      type,
+      module: tagged.excModule ?? 'builtins',
+      message: error.message,
+      stack: error.stack,
+    };
   }
   return { type: 'Exception', module: 'builtins', message: String(error) };
 }

@@ -28,10 +28,16 @@ export async function runWithTimeLimits<T>(
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const soft = setTimeout(() => controller.abort(new SoftTimeLimitExceeded(limits.softSeconds)), limits.softSeconds * 1000);
+  const soft = setTimeout(
+    () => controller.abort(new SoftTimeLimitExceeded(limits.softSeconds)),
+    limits.softSeconds * 1000,
+  );
   let hard: NodeJS.Timeout | undefined;
   const hardLimit = new Promise<never>((_resolve, reject) => {
-    hard = setTimeout(() => reject(new TimeLimitExceededError(limits.hardSeconds)), limits.hardSeconds * 1000);
+    hard = setTimeout(
+      () => reject(new TimeLimitExceededError(limits.hardSeconds)),
+      limits.hardSeconds * 1000,
+    );
   });
   try {
     return await Promise.race([run(controller.signal), hardLimit]);

@@ -39,13 +39,17 @@ export class Settler {
 
   async settle(delivery: Delivery, attempt: Attempt, outcome: Outcome): Promise<void> {
     const { logger } = this.options;
-    const log = logger.child({ taskId: attempt.taskId ?? undefined, task: attempt.taskName ?? undefined });
+    const log = logger.child({
+      taskId: attempt.taskId ?? undefined,
+      task: attempt.taskName ?? undefined,
+    });
     const ctx = this.resultContext(attempt);
     const storeResult = attempt.message?.ignoreResult !== true;
     try {
       switch (outcome.kind) {
         case 'success':
-          if (ctx) await this.persist(successMeta(ctx, outcome.result), { final: true, storeResult });
+          if (ctx)
+            await this.persist(successMeta(ctx, outcome.result), { final: true, storeResult });
           log.info('task succeeded', { ms: Date.now() - attempt.startedAt });
           break;
         case 'retry': {
@@ -53,7 +57,11 @@ export class Settler {
           if (!message || !ctx) throw new Error('retry without a decoded message');
           await this.persist(retryMeta(ctx, outcome.error), { storeResult });
           const eta = new Date(Date.now() + outcome.delaySeconds * 1000).toISOString();
-          await this.options.publisher.publishTask(delivery.queue, { ...message, retries: message.retries + 1, eta }, outcome.delaySeconds);
+          await this.options.publisher.publishTask(
+            delivery.queue,
+            { ...message, retries: message.retries + 1, eta },
+            outcome.delaySeconds,
+          );
           log.warn('task failed; retrying', {
             error: outcome.error.message,
             code: outcome.code,
@@ -67,16 +75,32 @@ export class Settler {
           const message = attempt.message;
           if (!message) throw new Error('defer without a decoded message');
           await this.options.publisher.publishTask(delivery.queue, message, outcome.delaySeconds);
-          log.info('task scheduled for later', { eta: message.eta, inSeconds: outcome.delaySeconds });
+          log.info('task scheduled for later', {
+            eta: message.eta,
+            inSeconds: outcome.delaySeconds,
+          });
           break;
         }
         case 'dead':
-          await this.deadLetter(delivery, attempt, outcome.reason, outcome.code, outcome.error.message);
-          if (ctx) await this.persist(failureMeta(ctx, outcome.error), { final: true, storeResult });
-          log.error('task dead-lettered', { reason: outcome.reason, code: outcome.code, error: outcome.error.message, deadQueue: deadQueueName(delivery.queue) });
+          await this.deadLetter(
+            delivery,
+            attempt,
+            outcome.reason,
+            outcome.code,
+            outcome.error.message,
+          );
+          if (ctx)
+            await this.persist(failureMeta(ctx, outcome.error), { final: true, storeResult });
+          log.error('task dead-lettered', {
+            reason: outcome.reason,
+            code: outcome.code,
+            error: outcome.error.message,
+            deadQueue: deadQueueName(delivery.queue),
+          });
           break;
         case 'revoked':
-          if (ctx) await this.persist(revokedMeta(ctx, outcome.reason), { final: true, storeResult });
+          if (ctx)
+            await this.persist(revokedMeta(ctx, outcome.reason), { final: true, storeResult });
           log.warn('task revoked, not run', { reason: outcome.reason });
           break;
         case 'duplicate':
@@ -86,7 +110,10 @@ export class Settler {
     } catch (err) {
       // The outcome is not durable: leave the delivery unacked, the broker redelivers it when
       // this channel closes. Acking here could lose the task.
-      log.error('could not settle task; it will be redelivered', { outcome: outcome.kind, error: (err as Error).message });
+      log.error('could not settle task; it will be redelivered', {
+        outcome: outcome.kind,
+        error: (err as Error).message,
+      });
       return;
     }
     this.ack(delivery, log);
@@ -107,20 +134,32 @@ export class Settler {
   }
 
   /** Writes to Redis, waiting out a Redis outage unless the worker is stopping. */
-  private async persist(meta: ResultMeta, options: { final?: boolean; storeResult?: boolean }): Promise<void> {
+  private async persist(
+    meta: ResultMeta,
+    options: { final?: boolean; storeResult?: boolean },
+  ): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
       try {
         await this.options.results.store(meta, options);
         return;
       } catch (err) {
         if (this.options.isStopping()) throw err;
-        this.options.logger.warn('cannot store result; waiting for Redis', { taskId: meta.task_id, error: (err as Error).message });
+        this.options.logger.warn('cannot store result; waiting for Redis', {
+          taskId: meta.task_id,
+          error: (err as Error).message,
+        });
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }
 
-  private async deadLetter(delivery: Delivery, attempt: Attempt, reason: string, code: string, error: string): Promise<void> {
+  private async deadLetter(
+    delivery: Delivery,
+    attempt: Attempt,
+    reason: string,
+    code: string,
+    error: string,
+  ): Promise<void> {
     const { properties, content } = delivery.message;
     await this.options.publisher.publish({
       exchange: '',
@@ -149,7 +188,9 @@ export class Settler {
       delivery.channel.ack(delivery.message);
     } catch (err) {
       // The channel closed after the outcome was stored; the redelivery is a recognised duplicate.
-      log.warn('ack failed; the delivery will come back and be skipped as a duplicate', { error: (err as Error).message });
+      log.warn('ack failed; the delivery will come back and be skipped as a duplicate', {
+        error: (err as Error).message,
+      });
     }
   }
 }

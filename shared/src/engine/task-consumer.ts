@@ -110,19 +110,27 @@ export class TaskConsumer<S> {
     try {
       channel = await connection.createConfirmChannel();
       const opened = channel;
-      opened.on('error', (err: Error) => this.options.logger.warn('consumer channel error', { error: err.message }));
+      opened.on('error', (err: Error) =>
+        this.options.logger.warn('consumer channel error', { error: err.message }),
+      );
       opened.on('close', () => this.onChannelClosed(opened));
       await applyTopology(opened, this.options.connection.topology);
       await opened.prefetch(this.prefetch, false);
       const tags: string[] = [];
       for (const queue of this.options.queues) {
-        const { consumerTag } = await opened.consume(queue, (msg) => this.onMessage(queue, opened, msg), { noAck: false });
+        const { consumerTag } = await opened.consume(
+          queue,
+          (msg) => this.onMessage(queue, opened, msg),
+          { noAck: false },
+        );
         tags.push(consumerTag);
       }
       this.channel = opened;
       this.consumerTags = tags;
     } catch (err) {
-      this.options.logger.warn('cannot open consumer channel; retrying', { error: (err as Error).message });
+      this.options.logger.warn('cannot open consumer channel; retrying', {
+        error: (err as Error).message,
+      });
       channel?.close().catch(() => undefined);
       this.scheduleReopen();
     } finally {
@@ -159,7 +167,11 @@ export class TaskConsumer<S> {
     this.tracked.add(work);
   }
 
-  private async process(queue: string, channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private async process(
+    queue: string,
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+  ): Promise<void> {
     await this.semaphore.acquire();
     try {
       // Not started before shutdown: stays unacked and returns to the queue when the channel closes.
@@ -167,7 +179,10 @@ export class TaskConsumer<S> {
       const { attempt, outcome } = await this.decider.decide(queue, message);
       await this.settler.settle({ queue, channel, message }, attempt, outcome);
     } catch (err) {
-      this.options.logger.error('unexpected error handling a delivery; it stays unacked', { error: (err as Error).message, stack: (err as Error).stack });
+      this.options.logger.error('unexpected error handling a delivery; it stays unacked', {
+        error: (err as Error).message,
+        stack: (err as Error).stack,
+      });
     } finally {
       this.semaphore.release();
     }
@@ -191,7 +206,9 @@ export class TaskConsumer<S> {
     const graceMs = (this.options.shutdownGraceSeconds ?? 30) * 1000;
     const drained = await waitFor(Promise.all(this.tracked), graceMs);
     if (!drained) {
-      logger.warn('grace period over; aborting running tasks, they will be redelivered', { running: this.running });
+      logger.warn('grace period over; aborting running tasks, they will be redelivered', {
+        running: this.running,
+      });
       this.shutdown.abort(new Error('worker shutting down'));
       await waitFor(Promise.all(this.tracked), 5_000);
     }

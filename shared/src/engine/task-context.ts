@@ -24,5 +24,9 @@ export interface TaskContext<S = unknown> {
 
 /** Ask for a retry from a handler, optionally after a given delay: `throw retryTask('busy', 30)`. */
 export function retryTask(message: string, afterSeconds?: number): RetryableError {
-  return new RetryableError(message, 'retry_requested', afterSeconds === undefined ? {} : { retryAfterSeconds: afterSeconds });
+  return new RetryableError(
+    message,
+    'retry_requested',
+    afterSeconds === undefined ? {} : { retryAfterSeconds: afterSeconds },
+  );
 }

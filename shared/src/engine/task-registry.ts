@@ -3,7 +3,10 @@ import type { TaskContract } from '@burrow/contracts';
 import type { TaskContext } from './task-context';
 
 /** A task implementation: plain async function of validated kwargs and a context. */
-export type TaskHandler<S = unknown> = (kwargs: Record<string, unknown>, ctx: TaskContext<S>) => Promise<unknown>;
+export type TaskHandler<S = unknown> = (
+  kwargs: Record<string, unknown>,
+  ctx: TaskContext<S>,
+) => Promise<unknown>;
 
 /** What a task module contributes: contracts, with handlers for those it implements. */
 export interface TaskDefinition<S = unknown> {

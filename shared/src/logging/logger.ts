@@ -14,6 +14,8 @@ export interface LoggerOptions {
   readonly dir?: string;
   /** @default 'pretty' */
   readonly format?: 'pretty' | 'json';
+  /** Log nothing (tests). @default false */
+  readonly silent?: boolean;
 }
 
 const SKIP = new Set(['level', 'message', 'timestamp', 'service', 'taskId', 'task', 'stack']);
@@ -22,7 +24,8 @@ const SKIP = new Set(['level', 'message', 'timestamp', 'service', 'taskId', 'tas
 const maskRecord = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'timestamp') continue;
-    (info as Record<string, unknown>)[key] = key === 'message' ? maskText(String(info.message)) : maskValue(info[key], key);
+    (info as Record<string, unknown>)[key] =
+      key === 'message' ? maskText(String(info.message)) : maskValue(info[key], key);
   }
   return info;
 });
@@ -70,6 +73,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return winston.createLogger({
     level: options.level ?? 'info',
+    silent: options.silent ?? false,
     defaultMeta: { service: options.service },
     format: base,
     transports,

@@ -9,7 +9,11 @@ export function maskText(text: string): string {
   return text
     .replace(URL_CREDENTIALS, '$1***@')
     .replace(EMAIL, '$1***@$2')
-    .replace(PHONE, (_m, first: string, middle: string, last: string) => `+${first}${'*'.repeat(middle.length)}${last}`);
+    .replace(
+      PHONE,
+      (_m, first: string, middle: string, last: string) =>
+        `+${first}${'*'.repeat(middle.length)}${last}`,
+    );
 }
 
 /**
@@ -17,7 +21,8 @@ export function maskText(text: string): string {
  * addresses and phone numbers masked. Depth is bounded so a cyclic object cannot hang logging.
  */
 export function maskValue(value: unknown, key = '', depth = 0): unknown {
-  if (key !== '' && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '') return '***';
+  if (key !== '' && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '')
+    return '***';
   if (typeof value === 'string') return maskText(value);
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (value instanceof Error) return value;

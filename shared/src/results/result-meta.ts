@@ -1,5 +1,6 @@
 /** Celery task states as stored in the result backend. PENDING means "no key". */
-export type TaskState = 'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'PROGRESS';
+export type TaskState =
+  'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'PROGRESS';
 
 /** A Python exception as Celery serializes it, so `AsyncResult.get()` can re-raise it. */
 export interface CeleryException {
@@ -52,7 +53,13 @@ export interface ResultContext {
   readonly kwargs?: Readonly<Record<string, unknown>>;
 }
 
-function base(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, now?: Date): ResultMeta {
+function base(
+  ctx: ResultContext,
+  status: TaskState,
+  result: unknown,
+  traceback: string | null,
+  now?: Date,
+): ResultMeta {
   return {
     status,
     result,
@@ -73,16 +80,30 @@ export const successMeta = (ctx: ResultContext, result: unknown, now?: Date): Re
   base(ctx, 'SUCCESS', result ?? null, null, now);
 
 export const failureMeta = (ctx: ResultContext, error: ExceptionInfo, now?: Date): ResultMeta =>
-  base(ctx, 'FAILURE', celeryException(error), error.stack ?? `${error.type}: ${error.message}`, now);
+  base(
+    ctx,
+    'FAILURE',
+    celeryException(error),
+    error.stack ?? `${error.type}: ${error.message}`,
+    now,
+  );
 
 export const retryMeta = (ctx: ResultContext, error: ExceptionInfo, now?: Date): ResultMeta =>
   base(ctx, 'RETRY', celeryException(error), error.stack ?? `${error.type}: ${error.message}`, now);
 
 export const revokedMeta = (ctx: ResultContext, reason: string, now?: Date): ResultMeta =>
-  base(ctx, 'REVOKED', celeryException({ type: 'TaskRevokedError', module: 'celery.exceptions', message: reason }), null, now);
+  base(
+    ctx,
+    'REVOKED',
+    celeryException({ type: 'TaskRevokedError', module: 'celery.exceptions', message: reason }),
+    null,
+    now,
+  );
 
 export const startedMeta = (ctx: ResultContext, pid: number): ResultMeta =>
   base(ctx, 'STARTED', { pid, hostname: ctx.worker }, null);
 
-export const progressMeta = (ctx: ResultContext, progress: Readonly<Record<string, unknown>>): ResultMeta =>
-  base(ctx, 'PROGRESS', progress, null);
+export const progressMeta = (
+  ctx: ResultContext,
+  progress: Readonly<Record<string, unknown>>,
+): ResultMeta => base(ctx, 'PROGRESS', progress, null);

@@ -38,14 +38,18 @@ export class RedisResultStore {
    * Stores a meta atomically with its PUBLISH. `final` also records completion; `storeResult`
    * false (Celery `ignore_result`) records completion only.
    */
-  async store(meta: ResultMeta, options: { final?: boolean; storeResult?: boolean } = {}): Promise<void> {
+  async store(
+    meta: ResultMeta,
+    options: { final?: boolean; storeResult?: boolean } = {},
+  ): Promise<void> {
     const multi = this.redis.multi();
     if (options.storeResult !== false) {
       const key = this.resultKey(meta.task_id);
       const json = JSON.stringify(meta);
       multi.set(key, json, 'EX', this.expiresSeconds).publish(key, json);
     }
-    if (options.final) multi.set(this.doneKey(meta.task_id), meta.status, 'EX', this.expiresSeconds);
+    if (options.final)
+      multi.set(this.doneKey(meta.task_id), meta.status, 'EX', this.expiresSeconds);
     const replies = await multi.exec();
     const failed = replies?.find(([err]) => err !== null);
     if (!replies || failed) throw failed?.[0] ?? new Error('Redis transaction was aborted');

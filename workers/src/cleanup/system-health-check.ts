@@ -13,7 +13,10 @@ const PROBE_TIMEOUT_MS = 5_000;
  * Pings RabbitMQ, Redis and each configured backend health path, and reports each as up or
  * down with its latency. A dependency being down is the answer, not a failure of the task.
  */
-export async function systemHealthCheck(_kwargs: Record<string, unknown>, ctx: TaskContext<WorkerServices>): Promise<unknown> {
+export async function systemHealthCheck(
+  _kwargs: Record<string, unknown>,
+  ctx: TaskContext<WorkerServices>,
+): Promise<unknown> {
   const { probes, backend, settings } = ctx.services;
   const targets: [string, (signal: AbortSignal) => Promise<void>][] = [
     ['rabbitmq', probes.rabbitmq],
@@ -26,21 +29,32 @@ export async function systemHealthCheck(_kwargs: Record<string, unknown>, ctx: T
       },
     ]),
   ];
-  const entries = await Promise.all(targets.map(async ([name, probe]) => [name, await timed(probe, ctx.signal)] as const));
+  const entries = await Promise.all(
+    targets.map(async ([name, probe]) => [name, await timed(probe, ctx.signal)] as const),
+  );
   const checks = Object.fromEntries(entries);
   const down = entries.filter(([, check]) => check.status === 'down').map(([name]) => name);
-  const status = down.length === 0 ? 'healthy' : down.length === entries.length ? 'unhealthy' : 'degraded';
-  if (down.length > 0) ctx.logger.warn('health check found dependencies down', { down: down.join(',') });
+  const status =
+    down.length === 0 ? 'healthy' : down.length === entries.length ? 'unhealthy' : 'degraded';
+  if (down.length > 0)
+    ctx.logger.warn('health check found dependencies down', { down: down.join(',') });
   return { status, checked_at: new Date().toISOString(), checks };
 }
 
-async function timed(probe: (signal: AbortSignal) => Promise<void>, parent: AbortSignal): Promise<Check> {
+async function timed(
+  probe: (signal: AbortSignal) => Promise<void>,
+  parent: AbortSignal,
+): Promise<Check> {
   const started = performance.now();
   const signal = AbortSignal.any([parent, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
   try {
     await probe(signal);
     return { status: 'up', latency_ms: Math.round(performance.now() - started) };
   } catch (err) {
-    return { status: 'down', latency_ms: Math.round(performance.now() - started), error: (err as Error).message || String(err) };
+    return {
+      status: 'down',
+      latency_ms: Math.round(performance.now() - started),
+      error: (err as Error).message || String(err),
+    };
   }
 }

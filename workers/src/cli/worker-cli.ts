@@ -12,16 +12,32 @@ const positiveInt = (value: string): number => {
 const program = new Command()
   .name('burrow-worker')
   .description('Run burrow tasks from RabbitMQ queues; results go to Redis.')
-  .option('-q, --queues <list>', 'comma-separated queues to consume (default: WORKER_QUEUES, else all catalogue queues)')
-  .option('-c, --concurrency <n>', 'tasks run at once (default: WORKER_CONCURRENCY, 16)', positiveInt)
+  .option(
+    '-q, --queues <list>',
+    'comma-separated queues to consume (default: WORKER_QUEUES, else all catalogue queues)',
+  )
+  .option(
+    '-c, --concurrency <n>',
+    'tasks run at once (default: WORKER_CONCURRENCY, 16)',
+    positiveInt,
+  )
   .option('--prefetch <n>', 'unacked deliveries per queue (default: 2 × concurrency)', positiveInt)
   .option('-n, --name <name>', 'worker name (default: WORKER_NAME, burrow@<hostname>)')
-  .option('--http-port <port>', 'port for /metrics, /healthz, /readyz (default: WORKER_HTTP_PORT; 0 = off)')
+  .option(
+    '--http-port <port>',
+    'port for /metrics, /healthz, /readyz (default: WORKER_HTTP_PORT; 0 = off)',
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
   program.parse();
-  const flags = program.opts<{ queues?: string; concurrency?: number; prefetch?: number; name?: string; httpPort?: string }>();
+  const flags = program.opts<{
+    queues?: string;
+    concurrency?: number;
+    prefetch?: number;
+    name?: string;
+    httpPort?: string;
+  }>();
   const env = {
     ...process.env,
     ...(flags.queues ? { WORKER_QUEUES: flags.queues } : {}),
@@ -29,18 +45,33 @@ async function main(): Promise<void> {
     ...(flags.httpPort ? { WORKER_HTTP_PORT: flags.httpPort } : {}),
   };
   const config = loadConfig(env);
-  const logger = createLogger({ service: 'worker', level: config.log.level, dir: config.log.dir, format: config.log.format });
+  const logger = createLogger({
+    service: 'worker',
+    level: config.log.level,
+    dir: config.log.dir,
+    format: config.log.format,
+  });
   const worker = await startWorker(
     config,
-    { queues: config.worker.queues, concurrency: flags.concurrency ?? config.worker.concurrency, prefetch: flags.prefetch },
+    {
+      queues: config.worker.queues,
+      concurrency: flags.concurrency ?? config.worker.concurrency,
+      prefetch: flags.prefetch,
+    },
     logger,
   );
-  logger.info('worker ready', { name: config.worker.name, queues: worker.queues.join(','), pid: process.pid });
+  logger.info('worker ready', {
+    name: config.worker.name,
+    queues: worker.queues.join(','),
+    pid: process.pid,
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
-      logger.warn('second signal: exiting now; unfinished tasks return to their queues', { signal });
+      logger.warn('second signal: exiting now; unfinished tasks return to their queues', {
+        signal,
+      });
       process.exit(1);
     }
     stopping = true;

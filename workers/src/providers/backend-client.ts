@@ -44,19 +44,42 @@ export class BackendClient {
   }
 
   /** Sends a request and throws a classified error unless the answer is 2xx. */
-  async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, opts: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<BackendResponse> {
+  async call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    opts: { signal?: AbortSignal; idempotencyKey?: string } = {},
+  ): Promise<BackendResponse> {
     const response = await this.request(method, path, body, opts);
     if (response.status >= 200 && response.status < 300) return response;
     const summary = `backend ${method} ${path} answered ${response.status}`;
     if (response.status === 429 || response.status >= 500) {
-      throw new RetryableError(summary, `http_${response.status}`, { excType: 'HTTPError', excModule: 'requests.exceptions' });
+      throw new RetryableError(summary, `http_${response.status}`, {
+        excType: 'HTTPError',
+        excModule: 'requests.exceptions',
+      });
     }
-    throw new PermanentError(summary, `http_${response.status}`, { excType: 'HTTPError', excModule: 'requests.exceptions' });
+    throw new PermanentError(summary, `http_${response.status}`, {
+      excType: 'HTTPError',
+      excModule: 'requests.exceptions',
+    });
   }
 
-  private async request(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, opts: { signal?: AbortSignal; idempotencyKey?: string }): Promise<BackendResponse> {
-    const url = new URL(path.replace(/^\/+/, ''), this.base.href.endsWith('/') ? this.base.href : `${this.base.href}/`);
-    if (url.origin !== this.base.origin) throw new PermanentError(`refusing to call ${url.origin}: only ${this.base.origin} is allowed`, 'forbidden_origin');
+  private async request(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    opts: { signal?: AbortSignal; idempotencyKey?: string },
+  ): Promise<BackendResponse> {
+    const url = new URL(
+      path.replace(/^\/+/, ''),
+      this.base.href.endsWith('/') ? this.base.href : `${this.base.href}/`,
+    );
+    if (url.origin !== this.base.origin)
+      throw new PermanentError(
+        `refusing to call ${url.origin}: only ${this.base.origin} is allowed`,
+        'forbidden_origin',
+      );
     const started = performance.now();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
@@ -77,7 +100,11 @@ export class BackendClient {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.statusCode, body: parsed, latencyMs: Math.round(performance.now() - started) };
+    return {
+      status: response.statusCode,
+      body: parsed,
+      latencyMs: Math.round(performance.now() - started),
+    };
   }
 
   async close(): Promise<void> {
