@@ -73,3 +73,31 @@ export function spawnBurrow(
       }),
   };
 }
+
+/** Runs the `burrow` operations CLI to completion. */
+export function runBurrowCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'workers/dist/cli/burrow-cli.js'), ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          RABBITMQ_URL: AMQP_URL,
+          REDIS_URL,
+          LOG_DIR: '',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -8,3 +8,4 @@ export * from './client';
 export { connectRedis, type RedisRole } from './redis';
 export { TaskMetrics } from './metrics';
 export { startOpsServer, type OpsServerOptions } from './ops-server';
+export * from './dead-letters';

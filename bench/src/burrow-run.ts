@@ -1,0 +1,105 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '@burrow/contracts';
+import {
+  BrokerConnection,
+  Publisher,
+  RedisResultStore,
+  TaskConsumer,
+  TaskRegistry,
+  connectRedis,
+  createLogger,
+  type Outcome,
+} from '@burrow/shared';
+import { CompletionCounter, type DrainResult } from './drain-result';
+import { BENCH_TASK, burrowTopology } from './fixture';
+import { startProgress } from './format';
+
+export interface BurrowRunOptions {
+  readonly label: string;
+  readonly amqpUrl: string;
+  readonly redisUrl: string;
+  readonly queue: string;
+  readonly keyPrefix: string;
+  readonly tasks: number;
+  readonly concurrency: number;
+  readonly prefetch: number;
+  /** 'warn' keeps the per-task success line out; 'info' is the production default. */
+  readonly logLevel: 'warn' | 'info';
+  /** Where progress lines go (stdout may be /dev/null when info logs are measured). */
+  readonly progress?: NodeJS.WritableStream;
+}
+
+/** The no-op task: no params, empty kwargs, null result. */
+function noopContract(queue: string) {
+  return defineTask({
+    name: BENCH_TASK,
+    queue,
+    description: 'Does nothing; measures the engine around a task.',
+    params: [],
+    kwargs: Type.Object({}, { additionalProperties: false }),
+    result: Type.Null(),
+  });
+}
+
+/**
+ * burrow's real engine in this process, wired as workers/src/worker.ts wires it: broker
+ * connection with the worker's topology, publisher, Redis result store, registry, consumer.
+ * The clock runs from `consumer.start()` to the last `onSettled`.
+ */
+export async function drainBurrow(options: BurrowRunOptions): Promise<DrainResult> {
+  const logger = createLogger({ service: 'bench', level: options.logLevel });
+  const connection = await BrokerConnection.connect({
+    url: options.amqpUrl,
+    logger,
+    topology: burrowTopology(options.queue),
+    connectionName: `bench ${options.label}`,
+  });
+  const publisher = new Publisher(connection);
+  await publisher.waitForConnect();
+  const redis = await connectRedis(options.redisUrl, 'worker', logger);
+  const results = new RedisResultStore(redis, { keyPrefix: options.keyPrefix });
+  const registry = new TaskRegistry<undefined>([
+    { contract: noopContract(options.queue), handler: () => Promise.resolve(null) },
+  ]);
+  const counter = new CompletionCounter(options.tasks);
+  const onSettled = (outcome: Outcome): void => {
+    if (outcome.kind === 'success') counter.add();
+    else counter.fail(new Error(`a bench task settled as ${outcome.kind}, not success`));
+  };
+  const consumer = new TaskConsumer<undefined>({
+    connection,
+    publisher,
+    results,
+    redis,
+    registry,
+    services: undefined,
+    logger,
+    queues: [options.queue],
+    concurrency: options.concurrency,
+    prefetch: options.prefetch,
+    workerName: `${options.label}@bench`,
+    onSettled,
+  });
+
+  const out = options.progress ?? process.stdout;
+  const stopProgress = startProgress(options.label, options.tasks, 'drained', () => counter.count, out);
+  try {
+    const started = performance.now();
+    await consumer.start();
+    const consuming = performance.now();
+    const finished = await counter.done;
+    stopProgress();
+    return {
+      consumer: options.label,
+      tasks: options.tasks,
+      seconds: (finished - started) / 1000,
+      startSeconds: (consuming - started) / 1000,
+    };
+  } finally {
+    stopProgress();
+    await consumer.stop();
+    await publisher.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,86 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tasksPerSecond, type DrainResult } from './drain-result';
+import { grouped } from './format';
+import type { BenchOptions } from './options';
+
+export const TARGET_PERCENT = 70;
+
+/** The best round of one consumer plus all of its rounds, for the record. */
+export interface ConsumerSummary {
+  readonly consumer: string;
+  readonly best: DrainResult;
+  readonly rounds: readonly DrainResult[];
+}
+
+/** Keeps each consumer's fastest round (highest tasks/s). */
+export function summarise(results: readonly DrainResult[]): ConsumerSummary[] {
+  const byConsumer = new Map<string, DrainResult[]>();
+  for (const r of results) byConsumer.set(r.consumer, [...(byConsumer.get(r.consumer) ?? []), r]);
+  return [...byConsumer].map(([consumer, rounds]) => ({
+    consumer,
+    rounds,
+    best: rounds.reduce((a, b) => (tasksPerSecond(b) > tasksPerSecond(a) ? b : a)),
+  }));
+}
+
+export function percentOf(summary: ConsumerSummary, minimal: ConsumerSummary): number {
+  return (100 * tasksPerSecond(summary.best)) / tasksPerSecond(minimal.best);
+}
+
+export function markdownTable(summaries: readonly ConsumerSummary[], minimal: ConsumerSummary): string {
+  const lines = [
+    '| consumer | tasks | seconds | tasks/s | vs minimal |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of summaries) {
+    lines.push(
+      `| ${s.consumer} | ${grouped(s.best.tasks)} | ${s.best.seconds.toFixed(2)} | ${grouped(tasksPerSecond(s.best))} | ${percentOf(s, minimal).toFixed(0)} % |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function ratioLine(burrow: ConsumerSummary, minimal: ConsumerSummary): string {
+  return `ratio: burrow = ${percentOf(burrow, minimal).toFixed(0)} % of the minimal loop (target ≥ ${TARGET_PERCENT} %)`;
+}
+
+/** Every round's throughput, in run order, so the spread is visible next to the best. */
+export function roundsLine(summaries: readonly ConsumerSummary[]): string {
+  return summaries
+    .map((s) => `${s.consumer}: ${s.rounds.map((r) => grouped(tasksPerSecond(r))).join(', ')} tasks/s`)
+    .join('; ');
+}
+
+/** Writes bench/results/latest.md: the table with the machine and settings it came from. */
+export async function writeLatest(
+  options: BenchOptions,
+  table: string,
+  ratio: string,
+  rounds: string,
+): Promise<string> {
+  const dir = path.resolve(__dirname, '..', 'results');
+  await mkdir(dir, { recursive: true });
+  const cpus = os.cpus();
+  const text = [
+    '# burrow drain benchmark',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- node: ${process.version}`,
+    `- CPUs: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'}`,
+    `- settings: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} rounds alternating minimal/burrow; best round of each reported`,
+    '',
+    table,
+    '',
+    ratio,
+    '',
+    `Every round: ${rounds}.`,
+    '',
+    'Reproduce: `npm run bench` (BENCH_TASKS, BENCH_CONCURRENCY, BENCH_PREFETCH, BENCH_ROUNDS, BENCH_INFO_LOGS).',
+    '',
+  ].join('\n');
+  const file = path.join(dir, 'latest.md');
+  await writeFile(file, text);
+  return file;
+}

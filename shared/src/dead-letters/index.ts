@@ -1,0 +1,6 @@
+export {
+  DeadLetterAdmin,
+  resolveDeadQueue,
+  type DeadLetter,
+  type DeadLetterSummary,
+} from './dead-letter-admin';

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+import amqplib, { type ChannelModel } from 'amqplib';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Redis } from 'ioredis';
+import { QUEUES } from '@burrow/contracts';
+import {
+  ConfigError,
+  DeadLetterAdmin,
+  RedisResultStore,
+  connectRedis,
+  createLogger,
+  deadQueueName,
+  loadConfig,
+  redactUrl,
+  type BurrowConfig,
+} from '@burrow/shared';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+};
+
+interface Session {
+  readonly amqp: ChannelModel;
+  readonly redis: Redis;
+  readonly results: RedisResultStore;
+  readonly config: BurrowConfig;
+}
+
+/** Opens connections for one command and always closes them, so the CLI exits promptly. */
+async function withSession<T>(use: (session: Session) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'burrow-cli', level: 'error' });
+  const amqp = await amqplib.connect(config.rabbitmq.url).catch((err: Error) => {
+    throw new Error(`cannot reach RabbitMQ at ${redactUrl(config.rabbitmq.url)}: ${err.message}`);
+  });
+  const redis = await connectRedis(config.redis.url, 'client', logger);
+  try {
+    const results = new RedisResultStore(redis, {
+      expiresSeconds: config.results.expiresSeconds,
+      keyPrefix: config.redis.keyPrefix,
+    });
+    return await use({ amqp, redis, results, config });
+  } finally {
+    await amqp.close().catch(() => undefined);
+    redis.disconnect();
+  }
+}
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const table = (rows: string[][]) => {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+};
+
+const program = new Command()
+  .name('burrow')
+  .description('Operate a burrow fleet: dead letters, queues, task status.')
+  .showHelpAfterError();
+
+const dead = program.command('dead').description('inspect, replay and purge <queue>.dead');
+
+dead
+  .command('list <queue>')
+  .description('count dead letters and tally them by reason')
+  .option('--inspect <n>', 'messages to read for the tally', positiveInt, 1000)
+  .action((queue: string, opts: { inspect: number }) =>
+    withSession(async ({ amqp, results }) => {
+      const summary = await new DeadLetterAdmin(amqp, results).summary(queue, opts.inspect);
+      print(
+        `${summary.deadQueue}: ${summary.count} message(s)${summary.inspected < summary.count ? ` (tally of the first ${summary.inspected})` : ''}`,
+      );
+      const rows = Object.entries(summary.byCode).sort((a, b) => b[1].count - a[1].count);
+      if (rows.length > 0)
+        print(
+          table([
+            ['count', 'code', 'example reason'],
+            ...rows.map(([code, e]) => [String(e.count), code, e.example.slice(0, 100)]),
+          ]),
+        );
+    }),
+  );
+
+dead
+  .command('show <queue>')
+  .description('print dead letters with their reason, error and body')
+  .option('-n, --limit <n>', 'how many', positiveInt, 10)
+  .option('--json', 'one JSON object per line')
+  .action((queue: string, opts: { limit: number; json?: boolean }) =>
+    withSession(async ({ amqp, results }) => {
+      const letters = await new DeadLetterAdmin(amqp, results).show(queue, opts.limit);
+      for (const l of letters) {
+        if (opts.json) print(JSON.stringify(l));
+        else
+          print(
+            `- ${l.taskId ?? '(no id)'} ${l.task ?? '(no task)'}\n  ${l.code}: ${l.reason}\n  failed ${l.failedAt ?? '?'} on ${l.worker ?? '?'} after ${l.attempts ?? '?'} attempt(s)\n  body (${l.bytes} bytes): ${l.body.slice(0, 200)}`,
+          );
+      }
+      if (letters.length === 0) print(`${deadQueueName(queue.replace(/\.dead$/, ''))} is empty`);
+    }),
+  );
+
+dead
+  .command('replay <queue>')
+  .description('send dead letters back to <queue> with retries reset')
+  .option('--id <taskId...>', 'only these task ids')
+  .option('-n, --limit <n>', 'at most this many', positiveInt)
+  .action((queue: string, opts: { id?: string[]; limit?: number }) =>
+    withSession(async ({ amqp, results }) => {
+      const replayed = await new DeadLetterAdmin(amqp, results).replay(queue, {
+        ...(opts.id ? { ids: opts.id } : {}),
+        ...(opts.limit ? { limit: opts.limit } : {}),
+      });
+      for (const l of replayed)
+        print(`replayed ${l.taskId ?? '(no id)'} ${l.task ?? ''} → ${l.queue}`);
+      print(`${replayed.length} message(s) replayed`);
+    }),
+  );
+
+dead
+  .command('purge <queue>')
+  .description('delete every dead letter of <queue>')
+  .option('--yes', 'confirm: the messages are gone for good')
+  .action((queue: string, opts: { yes?: boolean }) =>
+    withSession(async ({ amqp, results }) => {
+      if (!opts.yes)
+        throw new InvalidArgumentError(
+          `purging ${deadQueueName(queue.replace(/\.dead$/, ''))} deletes its messages for good; add --yes`,
+        );
+      print(`${await new DeadLetterAdmin(amqp, results).purge(queue)} message(s) purged`);
+    }),
+  );
+
+program
+  .command('queues')
+  .description('depth and consumers of each catalogue queue and its dead-letter queue')
+  .option('--queue <name...>', 'other queues to include')
+  .action((opts: { queue?: string[] }) =>
+    withSession(async ({ amqp }) => {
+      const rows = [['queue', 'ready', 'consumers', 'dead']];
+      for (const queue of [...QUEUES, ...(opts.queue ?? [])]) {
+        const depth = async (name: string) => {
+          const channel = await amqp.createChannel();
+          channel.on('error', () => undefined);
+          try {
+            return await channel.checkQueue(name);
+          } catch {
+            return null;
+          } finally {
+            await channel.close().catch(() => undefined);
+          }
+        };
+        const [main, deadQ] = await Promise.all([depth(queue), depth(deadQueueName(queue))]);
+        rows.push([
+          queue,
+          main ? String(main.messageCount) : 'missing',
+          main ? String(main.consumerCount) : '-',
+          deadQ ? String(deadQ.messageCount) : '-',
+        ]);
+      }
+      print(table(rows));
+    }),
+  );
+
+program
+  .command('status <taskId>')
+  .description("a task's stored state and result (PENDING when nothing is stored)")
+  .action((taskId: string) =>
+    withSession(async ({ results }) => {
+      const meta = await results.get(taskId);
+      print(
+        meta
+          ? JSON.stringify(meta, null, 2)
+          : JSON.stringify({ status: 'PENDING', task_id: taskId }),
+      );
+    }),
+  );
+
+program.parseAsync().catch((err: Error) => {
+  const kind = err instanceof ConfigError ? 'configuration error' : 'error';
+  process.stderr.write(`burrow: ${kind}: ${err.message}\n`);
+  process.exit(err instanceof ConfigError ? 78 : 1);
+});
