@@ -439,8 +439,12 @@ pidfile "$REDIS_PIDFILE"
 logfile "$REDIS_LOG"
 loglevel notice
 dir "$REDIS_DIR"
+# Results and completion records must survive a Redis restart (the failure tests restart it):
+# append-only file, fsync every second; never evict keys (a lost completion record means a rerun).
 save ""
-appendonly no
+appendonly yes
+appendfsync everysec
+maxmemory-policy noeviction
 EOF
 }
 

@@ -22,6 +22,8 @@ export interface WorkerSettings {
   readonly queues: readonly string[];
   readonly concurrency: number;
   readonly prefetch?: number | undefined;
+  /** Called once when resident memory passes WORKER_MAX_MEMORY_MB; the CLI drains and exits. */
+  readonly onMemoryCap?: (rssMb: number) => void;
 }
 
 export interface RunningWorker {
@@ -122,11 +124,14 @@ export async function startWorker(
   if (ops)
     logger.info('ops endpoints listening', { port: ops.port, paths: '/metrics /healthz /readyz' });
 
+  const memoryWatch = watchMemory(config.worker.maxMemoryMb, settings.onMemoryCap);
+
   return {
     queues,
     httpPort: ops?.port ?? null,
     isReady: () => consumer.ready,
     stop: async () => {
+      clearInterval(memoryWatch);
       await consumer.stop();
       await ops?.close();
       await publisher.close().catch(() => undefined);
@@ -135,4 +140,24 @@ export async function startWorker(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Node cannot hand memory back reliably after a leak or a huge task, so past the cap the worker
+ * asks to be replaced: the supervisor (fleet runner, Kubernetes) starts a fresh process.
+ */
+function watchMemory(
+  capMb: number,
+  onCap: ((rssMb: number) => void) | undefined,
+): NodeJS.Timeout | undefined {
+  if (capMb <= 0 || !onCap) return undefined;
+  const timer = setInterval(() => {
+    const rssMb = Math.round(process.memoryUsage.rss() / 1024 / 1024);
+    if (rssMb > capMb) {
+      clearInterval(timer);
+      onCap(rssMb);
+    }
+  }, 1_000);
+  timer.unref();
+  return timer;
 }

@@ -182,6 +182,12 @@ export const configSchema = {
       default: false,
       env: 'WORKER_TRACK_STARTED',
     },
+    maxMemoryMb: {
+      doc: 'Resident memory (MB) past which the worker stops taking tasks, drains and exits for its supervisor to restart it; 0 = no cap',
+      format: 'nat',
+      default: 0,
+      env: 'WORKER_MAX_MEMORY_MB',
+    },
     maxDeliveries: {
       doc: 'Deliveries after which a message that keeps killing workers is dead-lettered',
       format: 'nat',

@@ -32,6 +32,7 @@ export interface BurrowConfig {
     readonly httpPort: number;
     readonly trackStarted: boolean;
     readonly maxDeliveries: number;
+    readonly maxMemoryMb: number;
   };
 }
 

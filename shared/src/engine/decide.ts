@@ -34,6 +34,12 @@ export interface DeciderOptions<S> {
   readonly now?: () => number;
 }
 
+/**
+ * No attempt may outlive RabbitMQ's consumer_timeout (30 min by default), or the broker closes
+ * the channel and every unacked delivery on it is redelivered. Per-call limits are capped here.
+ */
+export const MAX_HARD_TIME_LIMIT_SECONDS = 1_700;
+
 /** An eta this close is run now rather than sent round the delay levels again. */
 const ETA_TOLERANCE_MS = 500;
 
@@ -147,7 +153,10 @@ export class Decider<S> {
     kwargs: Record<string, unknown>,
   ): Promise<Outcome> {
     const [hard, soft] = message.timelimit;
-    const hardSeconds = hard ?? defaults.hardTimeLimitSeconds;
+    const hardSeconds = Math.min(
+      hard ?? defaults.hardTimeLimitSeconds,
+      MAX_HARD_TIME_LIMIT_SECONDS,
+    );
     const softSeconds = Math.min(soft ?? defaults.softTimeLimitSeconds, hardSeconds);
     const logger = this.options.logger.child({
       taskId: message.id,

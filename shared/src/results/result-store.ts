@@ -65,6 +65,13 @@ export class RedisResultStore {
     await this.redis.del(this.doneKey(taskId));
   }
 
+  /** Metas of many tasks in one round trip, in the order asked (null = PENDING). */
+  async getMany(taskIds: readonly string[]): Promise<(ResultMeta | null)[]> {
+    if (taskIds.length === 0) return [];
+    const values = await this.redis.mget(taskIds.map((id) => this.resultKey(id)));
+    return values.map((json) => (json === null ? null : (JSON.parse(json) as ResultMeta)));
+  }
+
   async get(taskId: string): Promise<ResultMeta | null> {
     const json = await this.redis.get(this.resultKey(taskId));
     return json === null ? null : (JSON.parse(json) as ResultMeta);

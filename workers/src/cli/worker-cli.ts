@@ -51,12 +51,20 @@ async function main(): Promise<void> {
     dir: config.log.dir,
     format: config.log.format,
   });
+  let shutdown: (reason: string) => void = () => undefined;
   const worker = await startWorker(
     config,
     {
       queues: config.worker.queues,
       concurrency: flags.concurrency ?? config.worker.concurrency,
       prefetch: flags.prefetch,
+      onMemoryCap: (rssMb) => {
+        logger.warn('memory cap reached: draining and exiting for a fresh process', {
+          rssMb,
+          capMb: config.worker.maxMemoryMb,
+        });
+        shutdown('memory cap');
+      },
     },
     logger,
   );
@@ -67,7 +75,7 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  shutdown = (signal: string) => {
     if (stopping) {
       logger.warn('second signal: exiting now; unfinished tasks return to their queues', {
         signal,
