@@ -63,6 +63,7 @@ export function spawnBurrow(
             ),
           );
         }, timeoutMs);
+        timer.unref();
         const cleanup = () => {
           clearTimeout(timer);
           listeners.delete(check);

@@ -10,6 +10,8 @@ export interface BenchOptions {
   readonly rounds: number;
   /** Adds a burrow row with info-level task logs written to /dev/null. @default true */
   readonly infoLogsRow: boolean;
+  /** Only these consumers (e.g. "burrow" for profiling); the ratio needs both. @default all */
+  readonly only: readonly string[] | null;
   readonly amqpUrl: string;
   readonly redisUrl: string;
 }
@@ -41,6 +43,7 @@ export function loadBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
     prefetch: positiveInt(env, 'BENCH_PREFETCH', concurrency),
     rounds: positiveInt(env, 'BENCH_ROUNDS', 2),
     infoLogsRow: flag(env, 'BENCH_INFO_LOGS', true),
+    only: env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : null,
     amqpUrl: env.RABBITMQ_URL || 'amqp://guest:guest@localhost:5672',
     redisUrl: env.REDIS_URL || 'redis://localhost:6379',
   });

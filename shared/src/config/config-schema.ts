@@ -189,7 +189,7 @@ export const configSchema = {
       env: 'WORKER_MAX_MEMORY_MB',
     },
     maxDeliveries: {
-      doc: 'Deliveries after which a message that keeps killing workers is dead-lettered',
+      doc: 'Times a task may start without reaching an outcome (the worker died running it) before it is dead-lettered as a crash loop',
       format: 'nat',
       default: 5,
       env: 'WORKER_MAX_DELIVERIES',

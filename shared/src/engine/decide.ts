@@ -21,7 +21,7 @@ export interface DeciderOptions<S> {
   readonly logger: Logger;
   readonly services: S;
   readonly workerName: string;
-  /** Deliveries after which a message is dead-lettered as a crash loop. */
+  /** Executions begun without an outcome after which a task is dead-lettered as a crash loop. */
   readonly maxDeliveries: number;
   /** Aborts running handlers when shutdown outlives its grace period. */
   readonly shutdownSignal: AbortSignal;
@@ -92,18 +92,6 @@ export class Decider<S> {
         ),
       };
     }
-    const deliveries = Number(delivery.properties.headers?.['x-delivery-count'] ?? 0);
-    if (deliveries >= this.options.maxDeliveries) {
-      return {
-        attempt,
-        outcome: dead(
-          `delivered ${deliveries + 1} times without an outcome; the worker likely crashed running it`,
-          'crash_loop',
-          'WorkerLostError',
-          'billiard.exceptions',
-        ),
-      };
-    }
     if (await this.options.results.isDone(message.id))
       return { attempt, outcome: { kind: 'duplicate' } };
     if (message.expires && parseCeleryTime(message.expires)!.getTime() <= now()) {
@@ -130,6 +118,20 @@ export class Decider<S> {
           `task ${message.task} has no handler in this version of burrow`,
           'not_implemented',
           'NotImplementedError',
+        ),
+      };
+    }
+    // Counted only for executions actually begun, so messages merely prefetched by a worker
+    // that died are not blamed for what another message did to it.
+    const starts = await this.options.results.beginAttempt(message.id);
+    if (starts > this.options.maxDeliveries) {
+      return {
+        attempt: withKwargs,
+        outcome: dead(
+          `started ${starts} times without reaching an outcome; it keeps killing the worker that runs it`,
+          'crash_loop',
+          'WorkerLostError',
+          'billiard.exceptions',
         ),
       };
     }

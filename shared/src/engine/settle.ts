@@ -55,7 +55,7 @@ export class Settler {
         case 'retry': {
           const message = attempt.message;
           if (!message || !ctx) throw new Error('retry without a decoded message');
-          await this.persist(retryMeta(ctx, outcome.error), { storeResult });
+          await this.persist(retryMeta(ctx, outcome.error), { storeResult, endAttempt: true });
           const eta = new Date(Date.now() + outcome.delaySeconds * 1000).toISOString();
           await this.options.publisher.publishTask(
             delivery.queue,
@@ -136,7 +136,7 @@ export class Settler {
   /** Writes to Redis, waiting out a Redis outage unless the worker is stopping. */
   private async persist(
     meta: ResultMeta,
-    options: { final?: boolean; storeResult?: boolean },
+    options: { final?: boolean; storeResult?: boolean; endAttempt?: boolean },
   ): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
       try {

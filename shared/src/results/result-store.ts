@@ -40,9 +40,10 @@ export class RedisResultStore {
    */
   async store(
     meta: ResultMeta,
-    options: { final?: boolean; storeResult?: boolean } = {},
+    options: { final?: boolean; storeResult?: boolean; endAttempt?: boolean } = {},
   ): Promise<void> {
     const multi = this.redis.multi();
+    if (options.final || options.endAttempt) multi.del(this.attemptsKey(meta.task_id));
     if (options.storeResult !== false) {
       const key = this.resultKey(meta.task_id);
       const json = JSON.stringify(meta);
@@ -53,6 +54,23 @@ export class RedisResultStore {
     const replies = await multi.exec();
     const failed = replies?.find(([err]) => err !== null);
     if (!replies || failed) throw failed?.[0] ?? new Error('Redis transaction was aborted');
+  }
+
+  attemptsKey(taskId: string): string {
+    return `${this.prefix}burrow-attempts-${taskId}`;
+  }
+
+  /**
+   * Counts an execution about to begin and returns how many have begun since the task's last
+   * outcome. `store` with `final` or `endAttempt` resets it, so only executions that never
+   * reached an outcome (the worker died) accumulate.
+   */
+  async beginAttempt(taskId: string): Promise<number> {
+    const key = this.attemptsKey(taskId);
+    const replies = await this.redis.multi().incr(key).expire(key, this.expiresSeconds).exec();
+    const [err, count] = replies?.[0] ?? [new Error('Redis transaction was aborted'), 0];
+    if (err) throw err;
+    return Number(count);
   }
 
   /** True when the task already reached SUCCESS, FAILURE or REVOKED. */
