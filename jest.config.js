@@ -8,7 +8,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@burrow/(contracts|shared|workers|scheduler)$': '<rootDir>/$1/src' },
   testMatch: ['<rootDir>/*/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/failure/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/serial/'],
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,

@@ -10,7 +10,7 @@ import {
   createLogger,
   type Outcome,
 } from '@burrow/shared';
-import { CompletionCounter, type DrainResult } from './drain-result';
+import { CompletionCounter, cpuClock, type DrainResult } from './drain-result';
 import { BENCH_TASK, burrowTopology } from './fixture';
 import { startProgress } from './format';
 
@@ -78,25 +78,40 @@ export async function drainBurrow(options: BurrowRunOptions): Promise<DrainResul
     concurrency: options.concurrency,
     prefetch: options.prefetch,
     workerName: `${options.label}@bench`,
+    // A run that failed (broker gone) should not hold the bench for the default 30 s.
+    shutdownGraceSeconds: 5,
     onSettled,
   });
 
+  const onDisconnect = () => counter.fail(new Error('burrow lost its AMQP connection'));
+  connection.on('disconnect', onDisconnect);
   const out = options.progress ?? process.stdout;
-  const stopProgress = startProgress(options.label, options.tasks, 'drained', () => counter.count, out);
+  const stopProgress = startProgress(
+    options.label,
+    options.tasks,
+    'drained',
+    () => counter.count,
+    out,
+  );
   try {
     const started = performance.now();
+    const cpu = cpuClock();
     await consumer.start();
     const consuming = performance.now();
     const finished = await counter.done;
+    const cpuSeconds = cpu();
     stopProgress();
     return {
       consumer: options.label,
       tasks: options.tasks,
       seconds: (finished - started) / 1000,
       startSeconds: (consuming - started) / 1000,
+      cpuSeconds,
     };
   } finally {
+    counter.dispose();
     stopProgress();
+    connection.off('disconnect', onDisconnect);
     await consumer.stop();
     await publisher.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

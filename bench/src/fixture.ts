@@ -103,6 +103,19 @@ export class QueueFixture {
   }
 }
 
+/**
+ * Deletes a run's queues and exchange over a connection of its own, so cleanup works even
+ * when the run failed because its connection died.
+ */
+export async function removeRunQueues(url: string, queue: string): Promise<void> {
+  const fixture = await QueueFixture.connect(url);
+  try {
+    await fixture.remove(queue);
+  } finally {
+    await fixture.close();
+  }
+}
+
 /** SCAN + UNLINK every key under a run's prefix, in batches, so Redis does not grow. */
 export async function unlinkPrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';

@@ -10,9 +10,10 @@ export async function drainBurrowInfoLogs(
 ): Promise<DrainResult> {
   const devNull = openSync('/dev/null', 'w');
   try {
-    const child = fork(path.join(__dirname, 'info-logs-child.js'), [JSON.stringify(options)], {
+    const child = fork(path.join(__dirname, 'info-logs-child.js'), [], {
       stdio: ['ignore', devNull, 'inherit', 'ipc', 1],
     });
+    child.send(options);
     return await new Promise<DrainResult>((resolve, reject) => {
       let result: DrainResult | undefined;
       child.on('message', (message: { result?: DrainResult }) => {

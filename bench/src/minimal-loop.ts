@@ -1,9 +1,10 @@
 import amqplib, { type ConsumeMessage } from 'amqplib';
 import { Redis } from 'ioredis';
 import { startProgress } from './format';
-import { CompletionCounter, type DrainResult } from './drain-result';
+import { CompletionCounter, cpuClock, type DrainResult } from './drain-result';
 
 export interface MinimalLoopOptions {
+  readonly label: string;
   readonly amqpUrl: string;
   readonly redisUrl: string;
   readonly queue: string;
@@ -17,7 +18,7 @@ export interface MinimalLoopOptions {
  * the id from the headers, store a SUCCESS meta and PUBLISH it in one MULTI, then ack.
  */
 export async function drainMinimal(options: MinimalLoopOptions): Promise<DrainResult> {
-  const label = 'minimal';
+  const { label } = options;
   const connection = await amqplib.connect(options.amqpUrl, {
     clientProperties: { connection_name: 'bench minimal loop' },
   });
@@ -31,6 +32,9 @@ export async function drainMinimal(options: MinimalLoopOptions): Promise<DrainRe
   await redis.connect();
   const counter = new CompletionCounter(options.tasks);
   channel.on('error', (err: Error) => counter.fail(err));
+  connection.on('close', () =>
+    counter.fail(new Error('the minimal loop lost its AMQP connection')),
+  );
 
   const handle = (msg: ConsumeMessage | null): void => {
     if (msg === null) {
@@ -66,9 +70,11 @@ export async function drainMinimal(options: MinimalLoopOptions): Promise<DrainRe
   try {
     await channel.prefetch(options.prefetch);
     const started = performance.now();
+    const cpu = cpuClock();
     const { consumerTag } = await channel.consume(options.queue, handle, { noAck: false });
     const consuming = performance.now();
     const finished = await counter.done;
+    const cpuSeconds = cpu();
     stopProgress();
     await channel.cancel(consumerTag);
     return {
@@ -76,10 +82,13 @@ export async function drainMinimal(options: MinimalLoopOptions): Promise<DrainRe
       tasks: options.tasks,
       seconds: (finished - started) / 1000,
       startSeconds: (consuming - started) / 1000,
+      cpuSeconds,
     };
   } finally {
+    counter.dispose();
     stopProgress();
     await channel.close().catch(() => undefined);
+    connection.removeAllListeners('close');
     await connection.close().catch(() => undefined);
     await redis.quit().catch(() => undefined);
   }

@@ -8,7 +8,7 @@ export interface BenchOptions {
   readonly prefetch: number;
   /** Rounds of (minimal, burrow); the best round of each consumer is reported. @default 2 */
   readonly rounds: number;
-  /** Adds a burrow row with info-level task logs written to /dev/null. @default true */
+  /** Adds a burrow row (last round only) with info-level task logs to /dev/null. @default true */
   readonly infoLogsRow: boolean;
   /** Only these consumers (e.g. "burrow" for profiling); the ratio needs both. @default all */
   readonly only: readonly string[] | null;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tasksPerSecond, type DrainResult } from './drain-result';
+import { cpuMicrosPerTask, tasksPerSecond, type DrainResult } from './drain-result';
 import { grouped } from './format';
 import type { BenchOptions } from './options';
 
@@ -29,7 +29,10 @@ export function percentOf(summary: ConsumerSummary, minimal: ConsumerSummary): n
   return (100 * tasksPerSecond(summary.best)) / tasksPerSecond(minimal.best);
 }
 
-export function markdownTable(summaries: readonly ConsumerSummary[], minimal: ConsumerSummary): string {
+export function markdownTable(
+  summaries: readonly ConsumerSummary[],
+  minimal: ConsumerSummary,
+): string {
   const lines = [
     '| consumer | tasks | seconds | tasks/s | vs minimal |',
     '| --- | ---: | ---: | ---: | ---: |',
@@ -49,8 +52,17 @@ export function ratioLine(burrow: ConsumerSummary, minimal: ConsumerSummary): st
 /** Every round's throughput, in run order, so the spread is visible next to the best. */
 export function roundsLine(summaries: readonly ConsumerSummary[]): string {
   return summaries
-    .map((s) => `${s.consumer}: ${s.rounds.map((r) => grouped(tasksPerSecond(r))).join(', ')} tasks/s`)
+    .map(
+      (s) => `${s.consumer}: ${s.rounds.map((r) => grouped(tasksPerSecond(r))).join(', ')} tasks/s`,
+    )
     .join('; ');
+}
+
+/** Node CPU per task in each consumer's best round: the cost that decides a CPU-bound box. */
+export function cpuLine(summaries: readonly ConsumerSummary[]): string {
+  return `Node CPU per task (best rounds): ${summaries
+    .map((s) => `${s.consumer} ${grouped(cpuMicrosPerTask(s.best))} µs`)
+    .join(', ')}`;
 }
 
 /** Writes bench/results/latest.md: the table with the machine and settings it came from. */
@@ -59,6 +71,8 @@ export async function writeLatest(
   table: string,
   ratio: string,
   rounds: string,
+  cpu: string,
+  loadBefore: readonly number[],
 ): Promise<string> {
   const dir = path.resolve(__dirname, '..', 'results');
   await mkdir(dir, { recursive: true });
@@ -68,14 +82,17 @@ export async function writeLatest(
     '',
     `- date: ${new Date().toISOString()}`,
     `- node: ${process.version}`,
-    `- CPUs: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'}`,
+    `- CPUs: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'}; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${os.loadavg()[0]?.toFixed(2)} after (other work on the box slows a CPU-bound consumer more)`,
     `- settings: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} rounds alternating minimal/burrow; best round of each reported`,
+    `- burrow runs in-process at log level warn; the info-logs row (last round only) runs in a child process at level info with stdout on /dev/null`,
     '',
     table,
     '',
     ratio,
     '',
     `Every round: ${rounds}.`,
+    '',
+    `${cpu}.`,
     '',
     'Reproduce: `npm run bench` (BENCH_TASKS, BENCH_CONCURRENCY, BENCH_PREFETCH, BENCH_ROUNDS, BENCH_INFO_LOGS).',
     '',

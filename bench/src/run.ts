@@ -1,88 +1,132 @@
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import { taskQueuesTopology } from '@burrow/shared';
 import { drainBurrow } from './burrow-run';
-import { tasksPerSecond, type DrainResult } from './drain-result';
-import { QueueFixture, burrowTopology, freshNamespace, unlinkPrefix } from './fixture';
+import { cpuMicrosPerTask, tasksPerSecond, type DrainResult } from './drain-result';
+import {
+  QueueFixture,
+  burrowTopology,
+  freshNamespace,
+  removeRunQueues,
+  unlinkPrefix,
+} from './fixture';
 import { grouped } from './format';
 import { drainBurrowInfoLogs } from './info-logs-run';
 import { drainMinimal } from './minimal-loop';
 import { loadBenchOptions, type BenchOptions } from './options';
-import {
-  markdownTable,
-  ratioLine,
-  roundsLine,
-  summarise,
-  writeLatest,
-} from './report';
+import { cpuLine, markdownTable, ratioLine, roundsLine, summarise, writeLatest } from './report';
 
 const MINIMAL = 'minimal';
 const BURROW = 'burrow';
 const BURROW_INFO = 'burrow (info logs to /dev/null)';
+/** A run broken by something outside it (broker restarted under it) is measured again. */
+const ATTEMPTS = 3;
 
-interface Bench {
-  readonly options: BenchOptions;
-  readonly fixture: QueueFixture;
-  readonly redis: Redis;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Runs one consumer over a queue that is already filled. */
+function drain(
+  options: BenchOptions,
+  consumer: string,
+  queue: string,
+  keyPrefix: string,
+  label: string,
+) {
+  const common = {
+    amqpUrl: options.amqpUrl,
+    redisUrl: options.redisUrl,
+    queue,
+    keyPrefix,
+    tasks: options.tasks,
+    prefetch: options.prefetch,
+  };
+  if (consumer === MINIMAL) return drainMinimal({ ...common, label });
+  const burrow = { ...common, label, concurrency: options.concurrency };
+  if (consumer === BURROW) return drainBurrow({ ...burrow, logLevel: 'warn' });
+  return drainBurrowInfoLogs(burrow);
 }
 
 /**
  * One measured run on a fresh queue and key prefix: declare, fill (untimed), drain (timed),
- * check the queue is empty, then delete the queues and the run's Redis keys.
+ * check the queue is empty; then, whatever happened, delete the queues and the Redis keys.
  */
-async function measure(bench: Bench, consumer: string, round: number): Promise<DrainResult> {
-  const { options, fixture, redis } = bench;
+async function measure(
+  options: BenchOptions,
+  redis: Redis,
+  consumer: string,
+  label: string,
+): Promise<DrainResult> {
   const ns = freshNamespace(consumer === MINIMAL ? 'minimal' : 'burrow');
-  const label = `${consumer} #${round}`;
-  await fixture.declare(
-    consumer === MINIMAL ? taskQueuesTopology([ns.queue]) : burrowTopology(ns.queue),
-  );
   try {
-    await fixture.fill(ns.queue, options.tasks, label);
-    const common = {
-      amqpUrl: options.amqpUrl,
-      redisUrl: options.redisUrl,
-      queue: ns.queue,
-      keyPrefix: ns.keyPrefix,
-      tasks: options.tasks,
-      prefetch: options.prefetch,
-    };
-    const burrow = { ...common, label, concurrency: options.concurrency };
-    const result =
-      consumer === MINIMAL
-        ? await drainMinimal(common)
-        : consumer === BURROW
-          ? await drainBurrow({ ...burrow, logLevel: 'warn' })
-          : await drainBurrowInfoLogs(burrow);
-    const left = await fixture.messageCount(ns.queue);
-    if (left !== 0) throw new Error(`${label} left ${left} messages in ${ns.queue}`);
-    process.stdout.write(
-      `${label}: ${grouped(result.tasks)} tasks in ${result.seconds.toFixed(2)} s = ${grouped(tasksPerSecond(result))} tasks/s (start ${(result.startSeconds * 1000).toFixed(0)} ms)\n`,
-    );
+    const fixture = await QueueFixture.connect(options.amqpUrl);
+    try {
+      await fixture.declare(
+        consumer === MINIMAL ? taskQueuesTopology([ns.queue]) : burrowTopology(ns.queue),
+      );
+      await fixture.fill(ns.queue, options.tasks, label);
+    } finally {
+      await fixture.close();
+    }
+    const result = await drain(options, consumer, ns.queue, ns.keyPrefix, label);
+    const check = await QueueFixture.connect(options.amqpUrl);
+    try {
+      const left = await check.messageCount(ns.queue);
+      if (left !== 0) throw new Error(`${label} left ${left} messages in ${ns.queue}`);
+    } finally {
+      await check.close();
+    }
     return { ...result, consumer };
   } finally {
-    await fixture.remove(ns.queue);
+    await removeRunQueues(options.amqpUrl, ns.queue).catch((err: Error) =>
+      say(`${label}: could not delete queue ${ns.queue}: ${err.message}`),
+    );
     await unlinkPrefix(redis, ns.keyPrefix);
+  }
+}
+
+async function measureWithRetries(
+  options: BenchOptions,
+  redis: Redis,
+  consumer: string,
+  round: number,
+): Promise<DrainResult> {
+  const label = `${consumer} #${round}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await measure(options, redis, consumer, label);
+      say(
+        `${label}: ${grouped(r.tasks)} tasks in ${r.seconds.toFixed(2)} s = ${grouped(tasksPerSecond(r))} tasks/s, ${grouped(cpuMicrosPerTask(r))} µs Node CPU per task (consume started in ${(r.startSeconds * 1000).toFixed(0)} ms)`,
+      );
+      return r;
+    } catch (err) {
+      if (attempt >= ATTEMPTS) throw err;
+      say(`${label}: run failed (${(err as Error).message}); measuring again on a fresh queue`);
+    }
   }
 }
 
 async function main(): Promise<void> {
   const options = loadBenchOptions();
-  const consumers = [MINIMAL, BURROW, ...(options.infoLogsRow ? [BURROW_INFO] : [])].filter(
-    (c) => !options.only || options.only.includes(c),
+  const loadBefore = os.loadavg();
+  const wanted = (c: string) => !options.only || options.only.includes(c);
+  const headline = [MINIMAL, BURROW].filter(wanted);
+  // The info-logs row shows the cost of logging; it runs once, in the last round, to keep
+  // the bench short. Compare it by CPU per task, which noise moves less than tasks/s.
+  const extra = options.infoLogsRow && wanted(BURROW_INFO) ? [BURROW_INFO] : [];
+  const consumersOf = (round: number) =>
+    round === options.rounds ? [...headline, ...extra] : headline;
+  say(
+    `bench: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} round(s) of ${headline.join(' → ')}${extra.length ? ` (+ ${BURROW_INFO} in the last)` : ''}; best round of each reported`,
   );
-  process.stdout.write(
-    `bench: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch}, burrow concurrency ${options.concurrency}, ${options.rounds} round(s) of ${consumers.join(' → ')}; best round reported\n`,
-  );
-  const fixture = await QueueFixture.connect(options.amqpUrl);
   const redis = new Redis(options.redisUrl, { connectionName: 'bench-cleanup' });
-  const bench: Bench = { options, fixture, redis };
   const results: DrainResult[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
-      for (const consumer of consumers) results.push(await measure(bench, consumer, round));
+      for (const consumer of consumersOf(round)) {
+        results.push(await measureWithRetries(options, redis, consumer, round));
+      }
     }
   } finally {
-    await fixture.close();
     await redis.quit().catch(() => undefined);
   }
 
@@ -90,15 +134,17 @@ async function main(): Promise<void> {
   const minimal = summaries.find((s) => s.consumer === MINIMAL);
   const burrow = summaries.find((s) => s.consumer === BURROW);
   if (!minimal || !burrow) {
-    process.stdout.write(`\n(no ratio: BENCH_ONLY=${options.only?.join(',')} left out a consumer)\n`);
+    say(`\n(no ratio: BENCH_ONLY=${options.only?.join(',')} left out a consumer)`);
     return;
   }
   const table = markdownTable(summaries, minimal);
   const ratio = ratioLine(burrow, minimal);
   const rounds = roundsLine(summaries);
-  process.stdout.write(`\n${table}\n\n${ratio}\n(best of ${options.rounds} round(s); every round: ${rounds})\n`);
-  const file = await writeLatest(options, table, ratio, rounds);
-  process.stdout.write(`written to ${file}\n`);
+  const cpu = cpuLine(summaries);
+  say(
+    `\n${table}\n\n${ratio}\n(best of ${options.rounds} round(s); every round: ${rounds})\n${cpu}`,
+  );
+  say(`written to ${await writeLatest(options, table, ratio, rounds, cpu, loadBefore)}`);
 }
 
 main().then(

@@ -1,6 +1,7 @@
 import {
   DELAY_LEVELS,
   MAX_DELAY_SECONDS,
+  delayEntryExchange,
   delayLevelsTopology,
   delayRoutingKey,
   levelName,
@@ -10,6 +11,7 @@ import {
 function simulate(
   routingKey: string,
   queue: string,
+  entry = levelName(DELAY_LEVELS - 1),
 ): { waited: number; deliveredTo: string | null } {
   const topology = delayLevelsTopology([queue]);
   const matches = (pattern: string, key: string) =>
@@ -20,7 +22,7 @@ function simulate(
         .join('\\.')
         .replace('\\..*', '(\\..*)?')}$`,
     ).test(key);
-  let exchange = levelName(DELAY_LEVELS - 1);
+  let exchange = entry;
   let waited = 0;
   for (let hops = 0; hops < 200; hops++) {
     const toQueue = topology.bindings.find(
@@ -60,6 +62,12 @@ describe('delay levels', () => {
     },
   );
 
+  it.each([1, 2, 7, 60, 86_400, MAX_DELAY_SECONDS])('enters a %i s delay at its highest set level and still waits exactly', (seconds) => {
+    const entry = delayEntryExchange(seconds);
+    expect(entry).toBe(levelName(seconds.toString(2).length - 1));
+    expect(simulate(delayRoutingKey(seconds, 'email'), 'email', entry)).toEqual({ waited: seconds, deliveredTo: 'email' });
+  });
+
   it('refuses delays it cannot express', () => {
     expect(() => delayRoutingKey(0, 'q')).toThrow(RangeError);
     expect(() => delayRoutingKey(1.5, 'q')).toThrow(RangeError);
@@ -67,15 +75,14 @@ describe('delay levels', () => {
     expect(MAX_DELAY_SECONDS).toBeGreaterThan(5 * 365 * 86_400);
   });
 
-  it('declares quorum level queues dead-lettering at least once to the next level down', () => {
+  it('declares lazy classic level queues that dead-letter to the next level down', () => {
     const topology = delayLevelsTopology(['email']);
     const level3 = topology.queues.find((q) => q.name === levelName(3));
     expect(level3?.arguments).toEqual({
-      'x-queue-type': 'quorum',
+      'x-queue-type': 'classic',
+      'x-queue-mode': 'lazy',
       'x-message-ttl': 8_000,
       'x-dead-letter-exchange': levelName(2),
-      'x-dead-letter-strategy': 'at-least-once',
-      'x-overflow': 'reject-publish',
     });
   });
 });

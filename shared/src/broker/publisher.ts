@@ -2,7 +2,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import { encodeTaskMessage, type TaskMessageInput } from '@burrow/contracts';
 import { BrokerUnavailableError } from '../errors';
 import type { BrokerConnection } from './broker-connection';
-import { DELAY_ENTRY_EXCHANGE, MAX_DELAY_SECONDS, delayRoutingKey } from './delay-levels';
+import { MAX_DELAY_SECONDS, delayEntryExchange, delayRoutingKey } from './delay-levels';
 
 export interface PublisherOptions {
   /** How long one publish may wait for a connection and the broker's confirm. @default 10000 */
@@ -91,7 +91,7 @@ export class Publisher {
     }
     if (seconds >= 1) {
       await this.publish({
-        exchange: DELAY_ENTRY_EXCHANGE,
+        exchange: delayEntryExchange(seconds),
         routingKey: delayRoutingKey(seconds, queue),
         content: encoded.content,
         properties,
