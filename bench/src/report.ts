@@ -33,16 +33,25 @@ export function markdownTable(
   summaries: readonly ConsumerSummary[],
   minimal: ConsumerSummary,
 ): string {
-  const lines = [
-    '| consumer | tasks | seconds | tasks/s | vs minimal |',
-    '| --- | ---: | ---: | ---: | ---: |',
-  ];
-  for (const s of summaries) {
-    lines.push(
-      `| ${s.consumer} | ${grouped(s.best.tasks)} | ${s.best.seconds.toFixed(2)} | ${grouped(tasksPerSecond(s.best))} | ${percentOf(s, minimal).toFixed(0)} % |`,
-    );
-  }
-  return lines.join('\n');
+  const header = ['consumer', 'tasks', 'seconds', 'tasks/s', 'vs minimal'];
+  const rows = summaries.map((s) => [
+    s.consumer,
+    grouped(s.best.tasks),
+    s.best.seconds.toFixed(2),
+    grouped(tasksPerSecond(s.best)),
+    `${percentOf(s, minimal).toFixed(0)} %`,
+  ]);
+  return alignedTable(header, rows);
+}
+
+/** A Markdown table padded as Prettier pads it: first column left, the rest right-aligned. */
+function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const cell = (text: string, i: number) =>
+    i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0);
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`));
+  return [line(header), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 export function ratioLine(burrow: ConsumerSummary, minimal: ConsumerSummary): string {

@@ -9,6 +9,7 @@ import {
   freshNamespace,
   removeRunQueues,
   unlinkPrefix,
+  type RunNamespace,
 } from './fixture';
 import { grouped } from './format';
 import { drainBurrowInfoLogs } from './info-logs-run';
@@ -23,6 +24,13 @@ const BURROW_INFO = 'burrow (info logs to /dev/null)';
 const ATTEMPTS = 3;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** What every measured run needs; `active` holds runs whose queues and keys still exist. */
+interface Bench {
+  readonly options: BenchOptions;
+  readonly redis: Redis;
+  readonly active: Set<RunNamespace>;
+}
 
 /** Runs one consumer over a queue that is already filled. */
 function drain(
@@ -50,13 +58,10 @@ function drain(
  * One measured run on a fresh queue and key prefix: declare, fill (untimed), drain (timed),
  * check the queue is empty; then, whatever happened, delete the queues and the Redis keys.
  */
-async function measure(
-  options: BenchOptions,
-  redis: Redis,
-  consumer: string,
-  label: string,
-): Promise<DrainResult> {
+async function measure(bench: Bench, consumer: string, label: string): Promise<DrainResult> {
+  const { options } = bench;
   const ns = freshNamespace(consumer === MINIMAL ? 'minimal' : 'burrow');
+  bench.active.add(ns);
   try {
     const fixture = await QueueFixture.connect(options.amqpUrl);
     try {
@@ -77,23 +82,30 @@ async function measure(
     }
     return { ...result, consumer };
   } finally {
-    await removeRunQueues(options.amqpUrl, ns.queue).catch((err: Error) =>
-      say(`${label}: could not delete queue ${ns.queue}: ${err.message}`),
-    );
-    await unlinkPrefix(redis, ns.keyPrefix);
+    await cleanUp(bench, ns);
   }
 }
 
+/** Deletes a run's queues and Redis keys; reports rather than throws. */
+async function cleanUp(bench: Bench, ns: RunNamespace): Promise<void> {
+  await removeRunQueues(bench.options.amqpUrl, ns.queue).catch((err: Error) =>
+    say(`could not delete queue ${ns.queue}: ${err.message}`),
+  );
+  await unlinkPrefix(bench.redis, ns.keyPrefix).catch((err: Error) =>
+    say(`could not delete Redis keys ${ns.keyPrefix}*: ${err.message}`),
+  );
+  bench.active.delete(ns);
+}
+
 async function measureWithRetries(
-  options: BenchOptions,
-  redis: Redis,
+  bench: Bench,
   consumer: string,
   round: number,
 ): Promise<DrainResult> {
   const label = `${consumer} #${round}`;
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await measure(options, redis, consumer, label);
+      const r = await measure(bench, consumer, label);
       say(
         `${label}: ${grouped(r.tasks)} tasks in ${r.seconds.toFixed(2)} s = ${grouped(tasksPerSecond(r))} tasks/s, ${grouped(cpuMicrosPerTask(r))} µs Node CPU per task (consume started in ${(r.startSeconds * 1000).toFixed(0)} ms)`,
       );
@@ -119,11 +131,19 @@ async function main(): Promise<void> {
     `bench: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} round(s) of ${headline.join(' → ')}${extra.length ? ` (+ ${BURROW_INFO} in the last)` : ''}; best round of each reported`,
   );
   const redis = new Redis(options.redisUrl, { connectionName: 'bench-cleanup' });
+  const bench: Bench = { options, redis, active: new Set() };
+  const interrupted = () => {
+    say("\ninterrupted: deleting the current run's queues and keys");
+    void Promise.all([...bench.active].map((ns) => cleanUp(bench, ns))).finally(() =>
+      process.exit(130),
+    );
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const results: DrainResult[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
       for (const consumer of consumersOf(round)) {
-        results.push(await measureWithRetries(options, redis, consumer, round));
+        results.push(await measureWithRetries(bench, consumer, round));
       }
     }
   } finally {

@@ -62,11 +62,17 @@ describe('delay levels', () => {
     },
   );
 
-  it.each([1, 2, 7, 60, 86_400, MAX_DELAY_SECONDS])('enters a %i s delay at its highest set level and still waits exactly', (seconds) => {
-    const entry = delayEntryExchange(seconds);
-    expect(entry).toBe(levelName(seconds.toString(2).length - 1));
-    expect(simulate(delayRoutingKey(seconds, 'email'), 'email', entry)).toEqual({ waited: seconds, deliveredTo: 'email' });
-  });
+  it.each([1, 2, 7, 60, 86_400, MAX_DELAY_SECONDS])(
+    'enters a %i s delay at its highest set level and still waits exactly',
+    (seconds) => {
+      const entry = delayEntryExchange(seconds);
+      expect(entry).toBe(levelName(seconds.toString(2).length - 1));
+      expect(simulate(delayRoutingKey(seconds, 'email'), 'email', entry)).toEqual({
+        waited: seconds,
+        deliveredTo: 'email',
+      });
+    },
+  );
 
   it('refuses delays it cannot express', () => {
     expect(() => delayRoutingKey(0, 'q')).toThrow(RangeError);

@@ -25,6 +25,8 @@ export interface DeciderOptions<S> {
   readonly maxDeliveries: number;
   /** Aborts running handlers when shutdown outlives its grace period. */
   readonly shutdownSignal: AbortSignal;
+  /** Runs `run` with no other task beside it in this worker. */
+  readonly isolate: <T>(run: () => Promise<T>) => Promise<T>;
   /** Store STARTED before running (Celery task_track_started). */
   readonly trackStarted?: boolean;
   readonly storeProgress: (
@@ -68,7 +70,7 @@ export class Decider<S> {
         maxRetries: 0,
         startedAt,
       };
-      return { attempt, outcome: dead(error.reason, error.code, 'ValueError') };
+      return { attempt, outcome: deadOutcome(error.reason, error.code, 'ValueError') };
     }
     const message = decoded.message;
     const registered = this.options.registry.get(message.task);
@@ -84,7 +86,7 @@ export class Decider<S> {
     if (!registered) {
       return {
         attempt,
-        outcome: dead(
+        outcome: deadOutcome(
           `task ${message.task} is not registered on queue ${queue}`,
           'unknown_task',
           'NotRegistered',
@@ -92,59 +94,73 @@ export class Decider<S> {
         ),
       };
     }
-    if (await this.options.results.isDone(message.id))
-      return { attempt, outcome: { kind: 'duplicate' } };
-    if (message.expires && parseCeleryTime(message.expires)!.getTime() <= now()) {
-      return { attempt, outcome: { kind: 'revoked', reason: `expired at ${message.expires}` } };
-    }
     if (message.eta) {
       const wait = parseCeleryTime(message.eta)!.getTime() - now();
       if (wait > ETA_TOLERANCE_MS)
         return { attempt, outcome: { kind: 'defer', delaySeconds: Math.ceil(wait / 1000) } };
     }
     const bound = bindArguments(registered.contract, message.args, message.kwargs);
-    if (!bound.ok) return { attempt, outcome: dead(bound.reason, 'bad_arguments', 'TypeError') };
+    if (!bound.ok)
+      return { attempt, outcome: deadOutcome(bound.reason, 'bad_arguments', 'TypeError') };
     const withKwargs: Attempt = { ...attempt, kwargs: bound.kwargs };
     const invalid = registered.validate(bound.kwargs);
     if (invalid)
       return {
         attempt: withKwargs,
-        outcome: dead(`invalid arguments for ${message.task}: ${invalid}`, 'schema', 'ValueError'),
+        outcome: deadOutcome(
+          `invalid arguments for ${message.task}: ${invalid}`,
+          'schema',
+          'ValueError',
+        ),
       };
     if (!registered.handler) {
       return {
         attempt: withKwargs,
-        outcome: dead(
+        outcome: deadOutcome(
           `task ${message.task} has no handler in this version of burrow`,
           'not_implemented',
           'NotImplementedError',
         ),
       };
     }
+    // One Redis call: already completed? and how many executions began without an outcome.
     // Counted only for executions actually begun, so messages merely prefetched by a worker
     // that died are not blamed for what another message did to it.
     const starts = await this.options.results.beginAttempt(message.id);
-    if (starts > this.options.maxDeliveries) {
+    if (starts === null) return { attempt: withKwargs, outcome: { kind: 'duplicate' } };
+    if (message.expires && parseCeleryTime(message.expires)!.getTime() <= now()) {
       return {
         attempt: withKwargs,
-        outcome: dead(
-          `started ${starts} times without reaching an outcome; it keeps killing the worker that runs it`,
+        outcome: { kind: 'revoked', reason: `expired at ${message.expires}` },
+      };
+    }
+    const handler = registered.handler;
+    const run = () =>
+      this.run(handler, registered.contract.defaults, message, withKwargs, bound.kwargs);
+    if (starts === 1) return { attempt: withKwargs, outcome: await run() };
+    // It was running when a worker died. Run it alone, so that if it is the culprit it is the
+    // only one blamed, and tasks that merely ran beside it complete. Waiting for that is not
+    // running: the count goes back until the task really starts.
+    await this.options.results.abandonAttempt(message.id);
+    const outcome = await this.options.isolate(async (): Promise<Outcome> => {
+      const again = await this.options.results.beginAttempt(message.id);
+      if (again === null) return { kind: 'duplicate' };
+      if (again > this.options.maxDeliveries) {
+        return deadOutcome(
+          `started ${again} times without reaching an outcome; it keeps killing the worker that runs it`,
           'crash_loop',
           'WorkerLostError',
           'billiard.exceptions',
-        ),
-      };
-    }
-    return {
-      attempt: withKwargs,
-      outcome: await this.run(
-        registered.handler,
-        registered.contract.defaults,
-        message,
-        withKwargs,
-        bound.kwargs,
-      ),
-    };
+        );
+      }
+      this.options.logger.warn('task was running when a worker died; running it alone', {
+        taskId: message.id,
+        task: message.task,
+        starts: again,
+      });
+      return run();
+    });
+    return { attempt: withKwargs, outcome };
   }
 
   private async run(
@@ -231,7 +247,12 @@ export class Decider<S> {
   }
 }
 
-function dead(reason: string, code: string, excType: string, excModule = 'builtins'): Outcome {
+function deadOutcome(
+  reason: string,
+  code: string,
+  excType: string,
+  excModule = 'builtins',
+): Outcome {
   return {
     kind: 'dead',
     reason,

@@ -63,6 +63,16 @@ export class TaskConsumer<S> {
       maxDeliveries: options.maxDeliveries ?? 5,
       shutdownSignal: this.shutdown.signal,
       trackStarted: options.trackStarted ?? false,
+      isolate: async (run) => {
+        this.semaphore.release();
+        await this.semaphore.acquireAll();
+        try {
+          return await run();
+        } finally {
+          this.semaphore.releaseAll();
+          await this.semaphore.acquire();
+        }
+      },
       storeProgress: (ctx, progress) =>
         results.store(progressMeta({ ...ctx, taskId: ctx.taskId, worker: workerName }, progress)),
     });

@@ -71,11 +71,30 @@ export function createLogger(options: LoggerOptions): Logger {
       }),
     );
   }
-  return winston.createLogger({
-    level: options.level ?? 'info',
-    silent: options.silent ?? false,
-    defaultMeta: { service: options.service },
-    format: base,
-    transports,
-  });
+  return skipDisabledLevels(
+    winston.createLogger({
+      level: options.level ?? 'info',
+      silent: options.silent ?? false,
+      defaultMeta: { service: options.service },
+      format: base,
+      transports,
+    }),
+  );
+}
+
+/**
+ * winston filters levels only after a record has gone through the format pipeline (masking
+ * included), so a disabled `info` per task still cost the worker more than the task. The level
+ * methods return at once when their level is off; child loggers inherit this.
+ */
+function skipDisabledLevels(logger: Logger): Logger {
+  const methods = logger as unknown as Record<string, (...args: unknown[]) => Logger>;
+  for (const level of Object.keys(logger.levels)) {
+    const write = methods[level];
+    if (!write) continue;
+    methods[level] = function (this: Logger, ...args: unknown[]) {
+      return this.isLevelEnabled(level) ? write.apply(this, args) : this;
+    };
+  }
+  return logger;
 }

@@ -8,15 +8,60 @@ export interface ResultStoreOptions {
   readonly keyPrefix?: string;
 }
 
+export interface StoreOptions {
+  /** Record completion: a redelivered copy is then skipped. */
+  readonly final?: boolean;
+  /** False for Celery `ignore_result`: record completion only. @default true */
+  readonly storeResult?: boolean;
+  /** Reset the count of executions begun (the attempt reached an outcome). */
+  readonly endAttempt?: boolean;
+}
+
+/*
+ * One script per hot-path call: a task costs the worker two Redis commands instead of eleven.
+ * Scripts are atomic, so the SET and the PUBLISH a Python AsyncResult.get() waits on still
+ * happen together, as in Celery's MULTI. Keys of one task share its id (no cluster hash tags:
+ * the deployment model is Redis with replication).
+ */
+const STORE_SCRIPT = `
+if ARGV[1] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('PUBLISH', KEYS[1], ARGV[1])
+end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2]) end
+if ARGV[4] == '1' then redis.call('DEL', KEYS[3]) end
+return 1`;
+
+const BEGIN_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return n`;
+
+interface ScriptedRedis extends Redis {
+  burrowStore(
+    result: string,
+    done: string,
+    attempts: string,
+    json: string,
+    ttl: number,
+    status: string,
+    endAttempt: string,
+  ): Promise<number>;
+  burrowBegin(done: string, attempts: string, ttl: number): Promise<number>;
+}
+
 /**
  * Results in Celery's exact Redis layout: `celery-task-meta-<id>` holds the JSON meta with a TTL,
- * and the same JSON is published on a channel of that name in the same MULTI, which is what a
- * Python `AsyncResult.get()` listens to. A second key records that a task reached a final
- * outcome, so a redelivered copy is recognised even when its result is ignored.
+ * and the same JSON is published on a channel of that name atomically, which is what a Python
+ * `AsyncResult.get()` listens to. Two more keys per task: completion (so a redelivered copy is
+ * recognised even when its result is ignored) and executions begun without an outcome (so a
+ * message that keeps killing workers is recognised).
  */
 export class RedisResultStore {
   private readonly expiresSeconds: number;
   private readonly prefix: string;
+  private readonly scripted: ScriptedRedis;
 
   constructor(
     private readonly redis: Redis,
@@ -24,6 +69,10 @@ export class RedisResultStore {
   ) {
     this.expiresSeconds = options.expiresSeconds ?? 86_400;
     this.prefix = options.keyPrefix ?? '';
+    // defineCommand registers on this client only; it is idempotent per name.
+    redis.defineCommand('burrowStore', { numberOfKeys: 3, lua: STORE_SCRIPT });
+    redis.defineCommand('burrowBegin', { numberOfKeys: 2, lua: BEGIN_SCRIPT });
+    this.scripted = redis as ScriptedRedis;
   }
 
   resultKey(taskId: string): string {
@@ -34,43 +83,41 @@ export class RedisResultStore {
     return `${this.prefix}burrow-done-${taskId}`;
   }
 
-  /**
-   * Stores a meta atomically with its PUBLISH. `final` also records completion; `storeResult`
-   * false (Celery `ignore_result`) records completion only.
-   */
-  async store(
-    meta: ResultMeta,
-    options: { final?: boolean; storeResult?: boolean; endAttempt?: boolean } = {},
-  ): Promise<void> {
-    const multi = this.redis.multi();
-    if (options.final || options.endAttempt) multi.del(this.attemptsKey(meta.task_id));
-    if (options.storeResult !== false) {
-      const key = this.resultKey(meta.task_id);
-      const json = JSON.stringify(meta);
-      multi.set(key, json, 'EX', this.expiresSeconds).publish(key, json);
-    }
-    if (options.final)
-      multi.set(this.doneKey(meta.task_id), meta.status, 'EX', this.expiresSeconds);
-    const replies = await multi.exec();
-    const failed = replies?.find(([err]) => err !== null);
-    if (!replies || failed) throw failed?.[0] ?? new Error('Redis transaction was aborted');
-  }
-
   attemptsKey(taskId: string): string {
     return `${this.prefix}burrow-attempts-${taskId}`;
   }
 
+  /** Stores a meta and publishes it atomically, with the completion bookkeeping asked for. */
+  async store(meta: ResultMeta, options: StoreOptions = {}): Promise<void> {
+    const id = meta.task_id;
+    await this.scripted.burrowStore(
+      this.resultKey(id),
+      this.doneKey(id),
+      this.attemptsKey(id),
+      options.storeResult === false ? '' : JSON.stringify(meta),
+      this.expiresSeconds,
+      options.final ? meta.status : '',
+      options.final || options.endAttempt ? '1' : '0',
+    );
+  }
+
   /**
-   * Counts an execution about to begin and returns how many have begun since the task's last
-   * outcome. `store` with `final` or `endAttempt` resets it, so only executions that never
-   * reached an outcome (the worker died) accumulate.
+   * Called when a delivery is about to be worked on. Returns null when the task already reached
+   * a final outcome, else how many executions have begun since its last outcome (this one
+   * included); only executions that never reached an outcome (the worker died) accumulate.
    */
-  async beginAttempt(taskId: string): Promise<number> {
-    const key = this.attemptsKey(taskId);
-    const replies = await this.redis.multi().incr(key).expire(key, this.expiresSeconds).exec();
-    const [err, count] = replies?.[0] ?? [new Error('Redis transaction was aborted'), 0];
-    if (err) throw err;
-    return Number(count);
+  async beginAttempt(taskId: string): Promise<number | null> {
+    const count = await this.scripted.burrowBegin(
+      this.doneKey(taskId),
+      this.attemptsKey(taskId),
+      this.expiresSeconds,
+    );
+    return count < 0 ? null : count;
+  }
+
+  /** Takes back a `beginAttempt` whose execution did not start after all. */
+  async abandonAttempt(taskId: string): Promise<void> {
+    await this.redis.decr(this.attemptsKey(taskId));
   }
 
   /** True when the task already reached SUCCESS, FAILURE or REVOKED. */
@@ -80,7 +127,7 @@ export class RedisResultStore {
 
   /** Forgets completion so a replayed dead letter runs again. */
   async forgetDone(taskId: string): Promise<void> {
-    await this.redis.del(this.doneKey(taskId));
+    await this.redis.del(this.doneKey(taskId), this.attemptsKey(taskId));
   }
 
   /** Metas of many tasks in one round trip, in the order asked (null = PENDING). */

@@ -22,7 +22,10 @@ describe('delays through the delay levels', () => {
   let session: Awaited<ReturnType<typeof connectTestClient>>;
 
   beforeAll(async () => {
-    worker = spawnFixtureWorker(queue, { WORKER_HTTP_PORT: String(METRICS_PORT), WORKER_CONCURRENCY: '32' });
+    worker = spawnFixtureWorker(queue, {
+      WORKER_HTTP_PORT: String(METRICS_PORT),
+      WORKER_CONCURRENCY: '32',
+    });
     await worker.waitForLine(/worker ready/);
     session = await connectTestClient();
   });
@@ -55,7 +58,13 @@ describe('delays through the delay levels', () => {
     for (let i = 0; i < DEFERRED; i++) {
       const id = randomUUID();
       ids.push(id);
-      const encoded = encodeTaskMessage({ id, task: 'fixtures.add', args: [i, 1], eta, origin: 'gen1@django' });
+      const encoded = encodeTaskMessage({
+        id,
+        task: 'fixtures.add',
+        args: [i, 1],
+        eta,
+        origin: 'gen1@django',
+      });
       channel.publish('', queue, encoded.content, {
         persistent: true,
         contentType: encoded.contentType,
@@ -71,14 +80,26 @@ describe('delays through the delay levels', () => {
     process.stdout.write(`published ${DEFERRED} in ${published - started} ms\n`);
     // Every message went through the worker into the delay levels: the task queue is empty
     // while their eta is still ahead, and the worker's memory did not grow with them.
-    await eventually(async () => (await session.results.getMany([ids[ids.length - 1]!]))[0] === null && (await queueEmpty(queue)), 120_000, 'all forwarded');
+    await eventually(
+      async () =>
+        (await session.results.getMany([ids[ids.length - 1]!]))[0] === null &&
+        (await queueEmpty(queue)),
+      120_000,
+      'all forwarded',
+    );
     const after = await workerRssMb();
     process.stdout.write(`forwarded in ${Date.now() - published} ms after publishing\n`);
-    process.stdout.write(`${DEFERRED} deferred: worker RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after\n`);
+    process.stdout.write(
+      `${DEFERRED} deferred: worker RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after\n`,
+    );
     expect(after - before).toBeLessThan(60);
     expect(Date.now()).toBeLessThan(Date.parse(eta));
     // Each message re-enters the levels at its own moment, so they come back in no set order.
-    await eventually(async () => (await countStatuses(session.results, ids)).SUCCESS === DEFERRED, 240_000, 'deferred tasks run');
+    await eventually(
+      async () => (await countStatuses(session.results, ids)).SUCCESS === DEFERRED,
+      240_000,
+      'deferred tasks run',
+    );
     const late = Date.now() - Date.parse(eta);
     process.stdout.write(`all ${DEFERRED} deferred tasks ran by ${late} ms after their eta\n`);
   });
