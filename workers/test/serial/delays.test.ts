@@ -4,16 +4,24 @@ import { encodeTaskMessage } from '@burrow/contracts';
 import { deleteQueues, spawnFixtureWorker } from '../../../testing/fixture-worker';
 import { eventually, uniqueName } from '../../../testing/stack';
 import { AMQP_URL } from '../../../testing/stack';
-import { connectTestClient, countStatuses } from '../../../testing/test-client';
+import { connectTestClient } from '../../../testing/test-client';
 import type { WorkerProcess } from '../../../testing/worker-process';
 
 const METRICS_PORT = 19152;
 const DEFERRED = Number(process.env.TEST_DEFERRED ?? 100_000);
 
 async function workerRssMb(): Promise<number> {
+  return (await workerMetric('burrow_process_resident_memory_bytes')) / 1024 / 1024;
+}
+
+async function heapUsedMb(): Promise<number> {
+  return (await workerMetric('burrow_nodejs_heap_size_used_bytes')) / 1024 / 1024;
+}
+
+async function workerMetric(name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('burrow_process_resident_memory_bytes'));
-  return Number(line?.split(' ').pop()) / 1024 / 1024;
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return Number(line?.split(' ').pop());
 }
 
 describe('delays through the delay levels', () => {
@@ -45,19 +53,19 @@ describe('delays through the delay levels', () => {
     expect(late).toBeLessThanOrEqual(1_500);
   });
 
-  it(`forwards ${DEFERRED / 1000}k Celery messages with a future eta without holding them, then runs them all`, async () => {
+  it(`forwards ${DEFERRED / 1000}k Celery messages with a future eta into the delay levels without holding them`, async () => {
     const connection = await amqplib.connect(AMQP_URL);
     const channel = await connection.createConfirmChannel();
-    const eta = new Date(Date.now() + Number(process.env.TEST_ETA_MS ?? 60_000)).toISOString();
-    const ids: string[] = [];
-    // Warm the worker up before taking the baseline.
+    // An hour ahead: the test deletes its queue before they come back, and the broker drops
+    // a delayed message whose queue no longer exists.
+    const eta = new Date(Date.now() + 3_600_000).toISOString();
     const warm = await session.client.send('fixtures.add', [1, 1], { queue });
     await session.client.wait(warm, 10_000);
     const before = await workerRssMb();
+    const heapBefore = await heapUsedMb();
     const started = Date.now();
     for (let i = 0; i < DEFERRED; i++) {
       const id = randomUUID();
-      ids.push(id);
       const encoded = encodeTaskMessage({
         id,
         task: 'fixtures.add',
@@ -76,34 +84,32 @@ describe('delays through the delay levels', () => {
     }
     await channel.waitForConfirms();
     await connection.close();
-    const published = Date.now();
-    process.stdout.write(`published ${DEFERRED} in ${published - started} ms\n`);
-    // Every message went through the worker into the delay levels: the task queue is empty
-    // while their eta is still ahead, and the worker's memory did not grow with them.
     await eventually(
-      async () =>
-        (await session.results.getMany([ids[ids.length - 1]!]))[0] === null &&
-        (await queueEmpty(queue)),
-      120_000,
-      'all forwarded',
-    );
-    const after = await workerRssMb();
-    process.stdout.write(`forwarded in ${Date.now() - published} ms after publishing\n`);
-    process.stdout.write(
-      `${DEFERRED} deferred: worker RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after\n`,
-    );
-    expect(after - before).toBeLessThan(60);
-    expect(Date.now()).toBeLessThan(Date.parse(eta));
-    // Each message re-enters the levels at its own moment, so they come back in no set order.
-    await eventually(
-      async () => (await countStatuses(session.results, ids)).SUCCESS === DEFERRED,
+      async () => (await deferredCount()) >= DEFERRED,
       240_000,
-      'deferred tasks run',
+      'every message forwarded',
     );
-    const late = Date.now() - Date.parse(eta);
-    process.stdout.write(`all ${DEFERRED} deferred tasks ran by ${late} ms after their eta\n`);
+    const seconds = (Date.now() - started) / 1000;
+    const after = await workerRssMb();
+    const heapAfter = await heapUsedMb();
+    process.stdout.write(
+      `${DEFERRED} deferred in ${seconds.toFixed(1)} s (${Math.round(DEFERRED / seconds)}/s incl. publishing): ` +
+        `worker heap used ${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} MB, RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB\n`,
+    );
+    expect(await queueEmpty(queue)).toBe(true);
+    // Holding 100 000 messages would take well over 100 MB of heap. RSS grows by the V8 heap
+    // capacity a burst leaves behind (not retained objects), so the live heap is what we bound.
+    expect(heapAfter - heapBefore).toBeLessThan(30);
   });
 });
+
+async function deferredCount(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('burrow_tasks_total{') && l.includes('outcome="defer"'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
 
 async function queueEmpty(queue: string): Promise<boolean> {
   const connection = await amqplib.connect(AMQP_URL);
