@@ -229,6 +229,8 @@ describe('bad input never crashes the worker or blocks the queue', () => {
     );
     await engine.publishRaw(JSON.stringify([[1, 2, 3], {}, null]), celery('t.add', 'p-args'));
     await engine.publishRaw('{"x": 1, "y": 2}', { headers: { task: 't.add' } }); // no id anywhere
+    const huge = JSON.stringify([[], { x: 'a'.repeat(10 * 1024 * 1024), y: 1 }, null]);
+    await engine.publishRaw(huge, celery('t.add', 'p-huge'));
     const good = await engine.client.send('t.add', { x: 20, y: 22 });
     await expect(engine.client.wait(good, 10_000)).resolves.toBe(42);
 
@@ -236,10 +238,10 @@ describe('bad input never crashes the worker or blocks the queue', () => {
       async () => {
         const all = [...collected, ...(await engine.drainDead())];
         collected.splice(0, collected.length, ...all);
-        return all.length >= 8 ? all : undefined;
+        return all.length >= 9 ? all : undefined;
       },
       10_000,
-      'eight dead letters',
+      'nine dead letters',
     );
     const codes = Object.fromEntries(
       dead.map((m) => [
@@ -256,7 +258,14 @@ describe('bad input never crashes the worker or blocks the queue', () => {
       'p-retries': 'bad_header',
       'p-args': 'bad_arguments',
       'no-id': 'missing_task_id',
+      'p-huge': 'schema',
     });
+    expect(dead.find((m) => m.properties.correlationId === 'p-huge')?.content.length).toBe(
+      huge.length,
+    );
+    const hugeResult = await engine.results.get('p-huge');
+    expect(hugeResult).toMatchObject({ status: 'FAILURE', kwargs: null });
+    expect(JSON.stringify(hugeResult).length).toBeLessThan(10_000);
     expect((await engine.results.get('p-schema'))?.result).toMatchObject({
       exc_type: 'ValueError',
       exc_message: [expect.stringMatching(/x: Expected number/)],

@@ -17,6 +17,7 @@ describe('burrow dead list | show | replay | purge', () => {
     worker = spawnBurrow(
       {
         BACKEND_API_URL: backend.url,
+        BACKEND_API_KEY: 'k-123',
         BURROW_FIXTURE_QUEUE: queue,
         WORKER_TASK_MODULES: path.join(REPO_ROOT, 'workers/test/fixtures/fixture-tasks.js'),
       },
@@ -87,6 +88,8 @@ describe('burrow dead list | show | replay | purge', () => {
       'replayed task SUCCESS',
     );
     expect(backend.counted).toEqual([refused]);
+    // The side effect carries the task id, so the backend can drop a redelivered duplicate.
+    expect(backend.countHeaders).toEqual([{ idempotencyKey: refused, apiKey: 'k-123' }]);
 
     const refusedPurge = await runBurrowCli(['dead', 'purge', queue]);
     expect(refusedPurge.code).toBe(1);

@@ -117,6 +117,10 @@ describe('burrow-worker process, end to end', () => {
     expect(out.schema[0]).toBe('ValueError');
     expect(out.schema[1]).toMatch(/to_email/);
     expect(out.state).toBe('SUCCESS');
+    expect(out.countdown).toBe(4);
+    expect(out.countdown_waited).toBeGreaterThanOrEqual(1.9);
+    expect(out.countdown_waited).toBeLessThan(5);
+    expect(out.expired).toBe('TaskRevokedError');
   });
 
   it('drains on SIGTERM: running tasks finish, exit code 0', async () => {

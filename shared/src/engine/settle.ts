@@ -12,6 +12,9 @@ import {
 } from '../results';
 import type { Attempt, Outcome } from './outcome';
 
+/** Bodies larger than this keep their arguments out of the stored result. */
+const MAX_ARGUMENT_BYTES_IN_RESULT = 64 * 1024;
+
 /** One message as delivered: the channel it must be acked on travels with it. */
 export interface Delivery {
   readonly queue: string;
@@ -43,7 +46,7 @@ export class Settler {
       taskId: attempt.taskId ?? undefined,
       task: attempt.taskName ?? undefined,
     });
-    const ctx = this.resultContext(attempt);
+    const ctx = this.resultContext(attempt, delivery.message.content.length);
     const storeResult = attempt.message?.ignoreResult !== true;
     try {
       switch (outcome.kind) {
@@ -120,8 +123,19 @@ export class Settler {
     this.options.onSettled?.(outcome, attempt);
   }
 
-  private resultContext(attempt: Attempt): ResultContext | null {
+  private resultContext(attempt: Attempt, bodyBytes: number): ResultContext | null {
     if (!attempt.taskId) return null;
+    // Arguments are copied into the result for inspection (Celery's result_extended), but a
+    // huge body must not be copied into Redis and pushed to every subscriber.
+    if (bodyBytes > MAX_ARGUMENT_BYTES_IN_RESULT) {
+      return {
+        taskId: attempt.taskId,
+        name: attempt.taskName ?? '',
+        worker: this.options.workerName,
+        retries: attempt.message?.retries ?? 0,
+        queue: attempt.queue,
+      };
+    }
     return {
       taskId: attempt.taskId,
       name: attempt.taskName ?? '',

@@ -41,6 +41,17 @@ try:
     out["schema"] = "no exception"
 except Exception as exc:  # noqa: BLE001 - the type is what we report
     out["schema"] = [type(exc).__name__, str(exc)]
+# countdown: the client turns it into an eta header; the worker forwards it into the delay levels.
+import time
+started = time.time()
+out["countdown"] = app.send_task("fixtures.add", args=[2, 2], countdown=2).get(timeout=15)
+out["countdown_waited"] = round(time.time() - started, 2)
+# expires in the past: revoked, never run
+try:
+    app.send_task("fixtures.add", args=[3, 3], expires=-1).get(timeout=10)
+    out["expired"] = "no exception"
+except Exception as exc:  # noqa: BLE001
+    out["expired"] = type(exc).__name__
 result = app.AsyncResult(app.send_task("fixtures.add", args=[1, 1]).id)
 result.get(timeout=10)
 out["state"] = result.state
