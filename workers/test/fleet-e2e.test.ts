@@ -14,7 +14,7 @@ import {
   taskQueuesTopology,
 } from '@burrow/shared';
 import { AMQP_URL, REDIS_URL, REPO_ROOT, eventually, uniqueName } from '../../testing/stack';
-import { spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
+import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -82,6 +82,29 @@ describe('burrow-worker process, end to end', () => {
     expect(result.status).toBe('healthy');
     expect(Object.keys(result.checks).sort()).toEqual(['backend:/health/', 'rabbitmq', 'redis']);
     expect(result.checks.redis).toMatchObject({ status: 'up', latency_ms: expect.any(Number) });
+  });
+
+  it('sends a task from the burrow CLI and prints its result', async () => {
+    const sent = await runBurrowCli([
+      'send',
+      'tasks.cleanup_tasks.system_health_check_task',
+      '--wait',
+      '20',
+    ]);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const [id, ...rest] = sent.stdout.trim().split('\n');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(rest.join('\n'))).toMatchObject({ status: 'healthy' });
+    const refused = await runBurrowCli([
+      'send',
+      'tasks.email_tasks.send_email_task',
+      '{"to_email": "not-an-address"}',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /invalid arguments for tasks.email_tasks.send_email_task: .*subject/,
+    );
   });
 
   it('runs a task published by a plain AMQP client in Python', async () => {

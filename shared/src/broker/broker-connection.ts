@@ -94,7 +94,7 @@ export class BrokerConnection extends EventEmitter {
     publishTimeoutMs?: number,
   ): ChannelWrapper {
     const { topology, logger } = this.options;
-    return this.manager.createChannel({
+    const wrapper = this.manager.createChannel({
       name,
       confirm: true,
       ...(publishTimeoutMs ? { publishTimeout: publishTimeoutMs } : {}),
@@ -106,6 +106,15 @@ export class BrokerConnection extends EventEmitter {
         if (setup) await setup(channel);
       },
     });
+    // A setup that fails (topology refused, connection closed mid-setup) is reported here; an
+    // 'error' event without a listener would crash the process.
+    wrapper.on('error', (err: Error) =>
+      logger.warn('channel setup failed; retried on the next connection', {
+        channel: name,
+        error: err.message,
+      }),
+    );
+    return wrapper;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import { QUEUES } from '@burrow/contracts';
 import {
+  BrokerConnection,
   ConfigError,
+  Publisher,
+  TaskClient,
+  taskQueuesTopology,
   DeadLetterAdmin,
   RedisResultStore,
   connectRedis,
@@ -168,6 +172,59 @@ program
       }
       print(table(rows));
     }),
+  );
+
+program
+  .command('send <task> [arguments]')
+  .description(
+    'publish a task; arguments are JSON: an object (kwargs) or an array (positional args)',
+  )
+  .option('--queue <name>', 'queue, for tasks outside the catalogue')
+  .option('--countdown <seconds>', 'run no sooner than this many seconds from now', positiveInt)
+  .option('--wait [seconds]', 'wait for the result and print it (default 30 s)')
+  .action(
+    (
+      task: string,
+      json: string | undefined,
+      opts: { queue?: string; countdown?: number; wait?: string | boolean },
+    ) =>
+      withSession(async ({ amqp, redis, results, config }) => {
+        let parsed: unknown;
+        try {
+          parsed = json === undefined ? {} : JSON.parse(json);
+        } catch {
+          throw new InvalidArgumentError(
+            `arguments must be JSON, e.g. '{"to_email": "a@example.com"}' or '["a@example.com"]'`,
+          );
+        }
+        const logger = createLogger({ service: 'burrow-cli', level: 'error' });
+        const connection = await BrokerConnection.connect({
+          url: config.rabbitmq.url,
+          logger,
+          topology: taskQueuesTopology([]),
+        });
+        const publisher = new Publisher(connection, {
+          timeoutMs: config.publish.timeoutSeconds * 1000,
+        });
+        const subscriber = redis.duplicate();
+        try {
+          const client = new TaskClient({ publisher, results, subscriber, origin: 'burrow-cli' });
+          const id = await client.send(task, parsed as Record<string, unknown> | unknown[], {
+            ...(opts.queue ? { queue: opts.queue } : {}),
+            ...(opts.countdown ? { countdown: opts.countdown } : {}),
+          });
+          print(id);
+          if (opts.wait !== undefined) {
+            const seconds = opts.wait === true ? 30 : Number(opts.wait);
+            const result = await client.wait(id, (seconds + (opts.countdown ?? 0)) * 1000);
+            print(JSON.stringify(result, null, 2));
+          }
+        } finally {
+          await publisher.close().catch(() => undefined);
+          await connection.close().catch(() => undefined);
+          subscriber.disconnect();
+        }
+      }),
   );
 
 program
