@@ -26,6 +26,7 @@ const env = {
 const queues = (process.env.FLEET_QUEUES ?? 'email,notifications,data_processing,cleanup').split(
   ',',
 );
+const metricsBase = Number(process.env.FLEET_METRICS_PORT ?? 9101);
 const programs = queues.map((queue, i) => ({
   name: `worker:${queue}`,
   args: [
@@ -35,7 +36,7 @@ const programs = queues.map((queue, i) => ({
     '--name',
     `${queue}@${process.env.HOSTNAME ?? 'local'}`,
   ],
-  env: { WORKER_HTTP_PORT: String(9101 + i) },
+  env: { WORKER_HTTP_PORT: String(metricsBase + i) },
 }));
 
 let stopping = false;
@@ -84,5 +85,5 @@ process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 for (const program of programs) start(program);
 console.log(
-  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports 9101-${9100 + programs.length}); Ctrl-C stops`,
+  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + programs.length - 1}); Ctrl-C stops`,
 );
