@@ -101,9 +101,24 @@ export function classifyError(error: unknown): Classification {
     const retryAfter = error instanceof RetryableError ? error.retryAfterSeconds : null;
     return { retryable: error.retryable, code: error.code, retryAfterSeconds: retryAfter };
   }
-  const code = (error as { code?: unknown } | null)?.code;
+  const fields = (error ?? {}) as { code?: unknown; responseCode?: unknown; statusCode?: unknown };
+  const code = fields.code;
   if (typeof code === 'string' && RETRYABLE_SYSTEM_CODES.has(code)) {
     return { retryable: true, code, retryAfterSeconds: null };
+  }
+  // SMTP replies (nodemailer's responseCode): 4xx is "try again later", 5xx is final.
+  if (typeof fields.responseCode === 'number') {
+    const smtp = fields.responseCode;
+    return { retryable: smtp < 500, code: `smtp_${smtp}`, retryAfterSeconds: null };
+  }
+  // HTTP answers surfaced by SDKs (firebase-admin, twilio): 429 and 5xx retry, other 4xx do not.
+  if (typeof fields.statusCode === 'number' && fields.statusCode >= 400) {
+    const http = fields.statusCode;
+    return {
+      retryable: http === 429 || http >= 500,
+      code: `http_${http}`,
+      retryAfterSeconds: null,
+    };
   }
   return { retryable: true, code: 'unexpected', retryAfterSeconds: null };
 }

@@ -130,6 +130,14 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     ]);
   });
 
+  it('honours a per-call retry override carried on the message', async () => {
+    const id = await engine.client.send('t.flaky', { failures: 1 }, { retry: { maxRetries: 0 } });
+    await expect(engine.client.wait(id, 10_000)).rejects.toThrow(
+      /gave up after 1 attempts|flaky 0/,
+    );
+    expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual(['dead']);
+  });
+
   it('gives up after max retries and dead-letters with the attempt count', async () => {
     const id = await engine.client.send('t.flaky', { failures: 10 });
     await expect(engine.client.wait(id, 20_000)).rejects.toThrow(/flaky 2/);

@@ -4,6 +4,7 @@ import type {
   EnvelopeError,
   EnvelopeErrorCode,
   RawTaskMessage,
+  RetryOverride,
   TaskEmbed,
   TaskMessage,
 } from './task-message';
@@ -101,6 +102,7 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
       group: stringOrNull(headers.group),
       origin: stringOrNull(headers.origin),
       ignoreResult: headers.ignore_result === true,
+      retryPolicy: readRetryOverride(headers.retry_policy),
     },
   };
 }
@@ -134,6 +136,7 @@ function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResu
       group: stringOrNull(body.taskset),
       origin: null,
       ignoreResult: false,
+      retryPolicy: null,
       embed: null,
     },
   };
@@ -211,6 +214,23 @@ function readTimelimit(
   }
   const [hard = null, soft = null] = value as (number | null)[];
   return { ok: true, value: [hard, soft] };
+}
+
+/** Keeps only well-formed fields of a `retry_policy` header; anything else means "no override". */
+function readRetryOverride(value: unknown): RetryOverride | null {
+  if (!isRecord(value)) return null;
+  const count = (v: unknown) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+  const seconds = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : undefined);
+  const override: { -readonly [K in keyof RetryOverride]: RetryOverride[K] } = {};
+  const maxRetries = count(value.max_retries);
+  if (maxRetries !== undefined) override.max_retries = maxRetries;
+  const backoff = seconds(value.backoff);
+  if (backoff !== undefined) override.backoff = backoff;
+  const backoffMax = seconds(value.backoff_max);
+  if (backoffMax !== undefined) override.backoff_max = backoffMax;
+  if (typeof value.jitter === 'boolean') override.jitter = value.jitter;
+  return Object.keys(override).length > 0 ? override : null;
 }
 
 function readEmbed(embed: Record<string, unknown>): TaskEmbed {

@@ -30,6 +30,7 @@ export function encodeTaskMessage(input: TaskMessageInput): EncodedTaskMessage {
     origin: input.origin ?? null,
     ignore_result: input.ignoreResult ?? false,
   };
+  if (input.retryPolicy) headers.retry_policy = { ...input.retryPolicy };
   return {
     content: Buffer.from(JSON.stringify([args, kwargs, embed]), 'utf8'),
     contentType: 'application/json',

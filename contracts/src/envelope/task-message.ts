@@ -1,3 +1,11 @@
+/** Retry settings a publisher may override per call; snake_case as on the wire. */
+export interface RetryOverride {
+  readonly max_retries?: number;
+  readonly backoff?: number;
+  readonly backoff_max?: number;
+  readonly jitter?: boolean;
+}
+
 /** Celery's `embed` part of a protocol v2 body: workflow links carried with the task. */
 export interface TaskEmbed {
   readonly callbacks: unknown[] | null;
@@ -25,6 +33,11 @@ export interface TaskMessage {
   readonly group: string | null;
   readonly origin: string | null;
   readonly ignoreResult: boolean;
+  /**
+   * Per-call override of the task's retry policy (burrow header `retry_policy`, e.g.
+   * `{"max_retries": 0}`); null = the catalogue's policy. Carried on retry copies.
+   */
+  readonly retryPolicy: RetryOverride | null;
   readonly embed: TaskEmbed | null;
 }
 

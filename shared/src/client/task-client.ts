@@ -7,6 +7,8 @@ import {
   sendPushNotificationTask,
   processUserDataTask,
   type KwargsOf,
+  type RetryOverride,
+  type RetryPolicy,
   type TaskContract,
 } from '@burrow/contracts';
 import { MAX_DELAY_SECONDS, type Publisher } from '../broker';
@@ -33,6 +35,8 @@ export interface SendOptions {
   readonly timeLimit?: number;
   readonly softTimeLimit?: number;
   readonly ignoreResult?: boolean;
+  /** Overrides the task's retry policy for this call (sent as the `retry_policy` header). */
+  readonly retry?: Partial<RetryPolicy>;
 }
 
 export interface TaskClientOptions {
@@ -120,6 +124,7 @@ export class TaskClient {
         timelimit: [options.timeLimit ?? null, options.softTimeLimit ?? null],
         origin: this.options.origin ?? 'burrow-client',
         ignoreResult: options.ignoreResult ?? false,
+        retryPolicy: options.retry ? retryOverride(options.retry) : null,
       },
       delaySeconds,
     );
@@ -194,4 +199,13 @@ export class TaskClient {
   ): Promise<string> {
     return this.send(processUserDataTask.name, kwargs, options);
   }
+}
+
+function retryOverride(retry: Partial<RetryPolicy>): RetryOverride {
+  return {
+    ...(retry.maxRetries !== undefined ? { max_retries: retry.maxRetries } : {}),
+    ...(retry.backoffSeconds !== undefined ? { backoff: retry.backoffSeconds } : {}),
+    ...(retry.backoffMaxSeconds !== undefined ? { backoff_max: retry.backoffMaxSeconds } : {}),
+    ...(retry.jitter !== undefined ? { jitter: retry.jitter } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import type { ConsumeMessage } from 'amqplib';
 import { classifyError } from '../errors';
 import type { Logger } from '../logging';
 import { startedMeta, type RedisResultStore } from '../results';
-import { retryDelaySeconds } from './backoff';
+import { effectiveRetryPolicy, retryDelaySeconds } from './backoff';
 import { exceptionInfo, type Attempt, type Outcome } from './outcome';
 import { runWithTimeLimits } from './run-handler';
 import type { TaskContext } from './task-context';
@@ -80,7 +80,9 @@ export class Decider<S> {
       taskId: message.id,
       taskName: message.task,
       kwargs: null,
-      maxRetries: registered?.contract.defaults.retry.maxRetries ?? 0,
+      maxRetries: registered
+        ? effectiveRetryPolicy(registered.contract.defaults.retry, message.retryPolicy).maxRetries
+        : 0,
       startedAt,
     };
     if (!registered) {
@@ -170,6 +172,7 @@ export class Decider<S> {
     attempt: Attempt,
     kwargs: Record<string, unknown>,
   ): Promise<Outcome> {
+    const policy = effectiveRetryPolicy(defaults.retry, message.retryPolicy);
     const [hard, soft] = message.timelimit;
     const hardSeconds = Math.min(
       hard ?? defaults.hardTimeLimitSeconds,
@@ -204,7 +207,7 @@ export class Decider<S> {
             taskName: message.task,
             queue: attempt.queue,
             retries: message.retries,
-            maxRetries: defaults.retry.maxRetries,
+            maxRetries: policy.maxRetries,
             signal,
             logger,
             services: this.options.services,
@@ -230,7 +233,7 @@ export class Decider<S> {
       const { retryable, code, retryAfterSeconds } = classifyError(err);
       if (!retryable)
         return { kind: 'dead', error: info, reason: `permanent error: ${info.message}`, code };
-      if (message.retries >= defaults.retry.maxRetries) {
+      if (message.retries >= policy.maxRetries) {
         return {
           kind: 'dead',
           error: info,
@@ -241,7 +244,7 @@ export class Decider<S> {
       const delaySeconds =
         retryAfterSeconds !== null
           ? Math.max(1, Math.ceil(retryAfterSeconds))
-          : retryDelaySeconds(defaults.retry, message.retries);
+          : retryDelaySeconds(policy, message.retries);
       return { kind: 'retry', error: info, delaySeconds, code };
     }
   }

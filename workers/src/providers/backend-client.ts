@@ -15,6 +15,20 @@ export interface BackendResponse {
   readonly status: number;
   readonly body: unknown;
   readonly latencyMs: number;
+  /** Seconds from a Retry-After header (delta or HTTP date), when present. */
+  readonly retryAfterSeconds: number | null;
+}
+
+/** Reads Retry-After as seconds: either a number or an HTTP date. */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /**
@@ -57,6 +71,9 @@ export class BackendClient {
       throw new RetryableError(summary, `http_${response.status}`, {
         excType: 'HTTPError',
         excModule: 'requests.exceptions',
+        ...(response.retryAfterSeconds !== null
+          ? { retryAfterSeconds: response.retryAfterSeconds }
+          : {}),
       });
     }
     throw new PermanentError(summary, `http_${response.status}`, {
@@ -104,6 +121,7 @@ export class BackendClient {
       status: response.statusCode,
       body: parsed,
       latencyMs: Math.round(performance.now() - started),
+      retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
     };
   }
 
