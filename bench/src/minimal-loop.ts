@@ -59,7 +59,12 @@ export async function drainMinimal(options: MinimalLoopOptions): Promise<DrainRe
       .exec()
       .then(
         () => {
-          channel.ack(msg);
+          try {
+            channel.ack(msg); // throws once the channel is closed (broker gone)
+          } catch (err) {
+            counter.fail(err as Error);
+            return;
+          }
           counter.add();
         },
         (err: Error) => counter.fail(err),
