@@ -14,7 +14,23 @@ export interface BurrowConfig {
     readonly url: string;
     readonly apiKey: string;
     readonly timeoutSeconds: number;
+    readonly notifyPath: string;
+    readonly digestPath: string;
     readonly healthPaths: readonly string[];
+  };
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: string;
+    readonly secure: boolean;
+    readonly requireTls: boolean;
+    readonly from: string;
+    readonly poolSize: number;
+    readonly timeoutSeconds: number;
+    readonly ratePerSecond: number;
+    readonly attachmentsDir: string;
+    readonly messageIdDomain: string;
   };
   readonly results: { readonly expiresSeconds: number };
   readonly log: {
@@ -56,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
     rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },
     backend: { ...raw.backend, healthPaths: list(raw.backend.healthPaths) },
+    smtp: raw.smtp,
     results: raw.results,
     log: raw.log,
     publish: raw.publish,
@@ -86,6 +103,7 @@ interface RawConfig {
     keyPrefix: string;
   };
   backend: Omit<BurrowConfig['backend'], 'healthPaths'> & { healthPaths: string };
+  smtp: BurrowConfig['smtp'];
   results: BurrowConfig['results'];
   log: BurrowConfig['log'];
   publish: BurrowConfig['publish'];
