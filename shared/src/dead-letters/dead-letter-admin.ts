@@ -82,8 +82,8 @@ export class DeadLetterAdmin {
 
   async show(name: string, limit = 10): Promise<DeadLetter[]> {
     const [queue, deadQueue] = resolveDeadQueue(name);
-    return this.withMessages(deadQueue, limit, async (messages) =>
-      messages.map((m) => describe(m, queue)),
+    return this.withMessages(deadQueue, limit, (messages) =>
+      Promise.resolve(messages.map((m) => describe(m, queue))),
     );
   }
 

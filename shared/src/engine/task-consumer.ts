@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Redis } from 'ioredis';
 import { applyTopology, type BrokerConnection, type Publisher } from '../broker';
@@ -53,6 +54,8 @@ export class TaskConsumer<S> {
 
   constructor(private readonly options: TaskConsumerOptions<S>) {
     this.semaphore = new Semaphore(options.concurrency);
+    // Every running task listens on the shutdown signal; more than 10 is the normal case.
+    setMaxListeners(0, this.shutdown.signal);
     const { results, logger, workerName } = options;
     this.decider = new Decider({
       registry: options.registry,

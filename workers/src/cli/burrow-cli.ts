@@ -188,7 +188,7 @@ program
       json: string | undefined,
       opts: { queue?: string; countdown?: number; wait?: string | boolean },
     ) =>
-      withSession(async ({ amqp, redis, results, config }) => {
+      withSession(async ({ redis, results, config }) => {
         let parsed: unknown;
         try {
           parsed = json === undefined ? {} : JSON.parse(json);
