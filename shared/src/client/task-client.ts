@@ -66,6 +66,9 @@ export class TaskFailedError extends Error {
 export class TaskClient {
   private readonly contracts: TaskRegistry;
 
+  private readonly waiters = new Map<string, Set<(meta: ResultMeta) => void>>();
+  private listening = false;
+
   constructor(private readonly options: TaskClientOptions) {
     this.contracts = new TaskRegistry(
       [...CATALOGUE, ...(options.extraContracts ?? [])].map((contract) => ({ contract })),
@@ -148,18 +151,12 @@ export class TaskClient {
   async wait<T = unknown>(taskId: string, timeoutMs = 30_000): Promise<T> {
     const { subscriber, results } = this.options;
     const channel = results.resultKey(taskId);
-    let onMessage: ((ch: string, json: string) => void) | undefined;
+    let onFinal: ((meta: ResultMeta) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const published = new Promise<ResultMeta>((resolve) => {
-        onMessage = (ch, json) => {
-          if (ch !== channel) return;
-          const meta = JSON.parse(json) as ResultMeta;
-          if (TERMINAL_STATES.has(meta.status)) resolve(meta);
-        };
-        subscriber.on('message', onMessage);
-      });
-      await subscriber.subscribe(channel);
+      const published = new Promise<ResultMeta>((resolve) => (onFinal = resolve));
+      await this.listen(channel, onFinal!);
+      // Subscribed first, then read: a result stored in between is not missed.
       const stored = await results.get(taskId);
       const meta =
         stored && TERMINAL_STATES.has(stored.status)
@@ -177,8 +174,36 @@ export class TaskClient {
       return meta.result as T;
     } finally {
       clearTimeout(timer);
-      if (onMessage) subscriber.off('message', onMessage);
-      await subscriber.unsubscribe(channel).catch(() => undefined);
+      await this.unlisten(channel, onFinal!);
+    }
+  }
+
+  /** One 'message' listener for all waits; a channel stays subscribed while anyone waits on it. */
+  private async listen(channel: string, onFinal: (meta: ResultMeta) => void): Promise<void> {
+    if (!this.listening) {
+      this.listening = true;
+      this.options.subscriber.on('message', (ch: string, json: string) => {
+        const waiting = this.waiters.get(ch);
+        if (!waiting) return;
+        const meta = JSON.parse(json) as ResultMeta;
+        if (TERMINAL_STATES.has(meta.status)) for (const resolve of waiting) resolve(meta);
+      });
+    }
+    const waiting = this.waiters.get(channel);
+    if (waiting) {
+      waiting.add(onFinal);
+      return;
+    }
+    this.waiters.set(channel, new Set([onFinal]));
+    await this.options.subscriber.subscribe(channel);
+  }
+
+  private async unlisten(channel: string, onFinal: (meta: ResultMeta) => void): Promise<void> {
+    const waiting = this.waiters.get(channel);
+    waiting?.delete(onFinal);
+    if (waiting && waiting.size === 0) {
+      this.waiters.delete(channel);
+      await this.options.subscriber.unsubscribe(channel).catch(() => undefined);
     }
   }
 
