@@ -21,9 +21,23 @@ export interface LoggerOptions {
 const SKIP = new Set(['level', 'message', 'timestamp', 'service', 'taskId', 'task', 'stack']);
 
 /** Masks personal data and secrets in every record, whatever the call site passed. */
+/** Fields burrow itself fills with ids, names and numbers: nothing personal to mask. */
+const SAFE_KEYS = new Set([
+  'level',
+  'timestamp',
+  'service',
+  'taskId',
+  'task',
+  'ms',
+  'attempt',
+  'queue',
+  'code',
+  'outcome',
+]);
+
 const maskRecord = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'timestamp') continue;
+    if (SAFE_KEYS.has(key)) continue;
     (info as Record<string, unknown>)[key] =
       key === 'message' ? maskText(String(info.message)) : maskValue(info[key], key);
   }
