@@ -11,7 +11,7 @@ STACK_DIR="$BURROW_REPO_ROOT/.stack"
 STACK_LOG_DIR="$STACK_DIR/logs"
 STACK_PORTS_FILE="$STACK_DIR/ports.env"
 
-_rec_amqp='' _rec_mgmt='' _rec_prom='' _rec_redis='' _rec_dist=''
+_rec_amqp='' _rec_mgmt='' _rec_prom='' _rec_redis='' _rec_dist='' _rec_node=''
 if [[ -f "$STACK_PORTS_FILE" ]]; then
   while IFS='=' read -r _k _v; do
     case "$_k" in
@@ -20,6 +20,7 @@ if [[ -f "$STACK_PORTS_FILE" ]]; then
       PROM_PORT) _rec_prom="$_v" ;;
       REDIS_PORT) _rec_redis="$_v" ;;
       DIST_PORT) _rec_dist="$_v" ;;
+      RABBIT_NODE) _rec_node="$_v" ;;
     esac
   done <"$STACK_PORTS_FILE"
   unset _k _v
@@ -39,7 +40,9 @@ else
 fi
 unset _rec_amqp _rec_mgmt _rec_prom _rec_redis _rec_dist
 
-RABBIT_NODE="${BURROW_STACK_RABBIT_NODE:-burrow@localhost}"
+# The node a previous `start` recorded, so `stop` and `status` find it without the env var.
+RABBIT_NODE="${BURROW_STACK_RABBIT_NODE:-${_rec_node:-burrow@localhost}}"
+unset _rec_node
 RABBIT_DIR="$STACK_DIR/rabbitmq"
 RABBIT_LIB_BIN="/usr/lib/rabbitmq/bin"
 REDIS_DIR="$STACK_DIR/redis"
