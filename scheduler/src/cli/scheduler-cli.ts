@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, createLogger, loadConfig } from '@burrow/shared';
+import { listSchedule } from '../list-schedule';
+import { loadSchedule } from '../load-schedule';
+import { loadSchedulerConfig } from '../scheduler-config';
+import { runSchedulerProcess } from '../scheduler-process';
+
+const program = new Command()
+  .name('burrow-scheduler')
+  .description('Publish burrow periodic tasks; run any number of replicas.')
+  .option('-l, --list', 'print every entry with its next three fire times, then exit')
+  .option('-f, --schedule-file <file>', 'JSON or YAML schedule overrides (default: SCHEDULE_FILE)')
+  .option(
+    '--http-port <port>',
+    'port for /metrics, /healthz, /readyz (default: SCHEDULER_HTTP_PORT; 0 = off)',
+  )
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const flags = program.opts<{ list?: boolean; scheduleFile?: string; httpPort?: string }>();
+  const env = {
+    ...process.env,
+    ...(flags.scheduleFile ? { SCHEDULE_FILE: flags.scheduleFile } : {}),
+    ...(flags.httpPort ? { SCHEDULER_HTTP_PORT: flags.httpPort } : {}),
+  };
+  const schedulerConfig = loadSchedulerConfig(env);
+  const entries = loadSchedule(schedulerConfig);
+  if (flags.list) {
+    process.stdout.write(`${listSchedule(entries, new Date())}\n`);
+    return;
+  }
+  const config = loadConfig(env);
+  const logger = createLogger({
+    service: 'scheduler',
+    level: config.log.level,
+    dir: config.log.dir,
+    format: config.log.format,
+  });
+  const running = await runSchedulerProcess(config, schedulerConfig, entries, logger);
+  logger.info('scheduler ready', {
+    entries: entries.map((e) => e.name).join(','),
+    pid: process.pid,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    running.stop().then(
+      () => {
+        logger.info('scheduler stopped cleanly');
+        logger.on('finish', () => process.exit(0));
+        logger.end();
+        setTimeout(() => process.exit(0), 1_000).unref();
+      },
+      (err: Error) => {
+        logger.error('error while stopping', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  const prefix = err instanceof ConfigError ? 'configuration error' : 'scheduler failed to start';
+  process.stderr.write(`burrow-scheduler: ${prefix}: ${err.message}\n`);
+  process.exit(err instanceof ConfigError ? 78 : 1);
+});

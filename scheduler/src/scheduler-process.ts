@@ -1,0 +1,81 @@
+import {
+  BrokerConnection,
+  Publisher,
+  RedisResultStore,
+  TaskClient,
+  connectRedis,
+  startOpsServer,
+  taskQueuesTopology,
+  type BurrowConfig,
+  type Logger,
+} from '@burrow/shared';
+import type { ResolvedEntry } from './load-schedule';
+import type { SchedulerConfig } from './scheduler-config';
+import { SchedulerMetrics } from './scheduler-metrics';
+import { startScheduler } from './scheduler';
+import { SlotPublisher } from './slot-publisher';
+import { SlotStore } from './slot-store';
+
+export interface SchedulerProcess {
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects broker and Redis, declares the queues the entries publish to, starts the scheduler
+ * and (when SCHEDULER_HTTP_PORT > 0) the ops server. stop() closes in order.
+ */
+export async function runSchedulerProcess(
+  config: BurrowConfig,
+  schedulerConfig: SchedulerConfig,
+  entries: readonly ResolvedEntry[],
+  logger: Logger,
+): Promise<SchedulerProcess> {
+  const queues = [...new Set(entries.map((e) => e.queue))];
+  const connection = await BrokerConnection.connect({
+    url: config.rabbitmq.url,
+    logger,
+    topology: taskQueuesTopology(queues),
+    heartbeatSeconds: config.rabbitmq.heartbeatSeconds,
+    connectionName: 'burrow-scheduler',
+  });
+  const publisher = new Publisher(connection, {
+    timeoutMs: config.publish.timeoutSeconds * 1000,
+    maxBuffered: config.publish.maxBuffered,
+  });
+  const redis = await connectRedis(config.redis.url, 'client', logger);
+  // The scheduler never waits for results, so the subscriber connection is never subscribed.
+  const client = new TaskClient({
+    publisher,
+    results: new RedisResultStore(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      expiresSeconds: config.results.expiresSeconds,
+    }),
+    subscriber: redis,
+    origin: 'burrow-scheduler',
+  });
+  const metrics = new SchedulerMetrics();
+  const slots = new SlotStore({
+    redis,
+    keyPrefix: config.redis.keyPrefix,
+    claimTtlSeconds: schedulerConfig.claimTtlSeconds,
+  });
+  const slotPublisher = new SlotPublisher({ client, slots, logger, metrics });
+  const scheduler = await startScheduler({ entries, publisher: slotPublisher, slots, logger });
+  const ops =
+    schedulerConfig.httpPort > 0
+      ? await startOpsServer({
+          port: schedulerConfig.httpPort,
+          registry: metrics.registry,
+          ready: scheduler.ready,
+        })
+      : null;
+  return {
+    stop: async () => {
+      await scheduler.stop();
+      await ops?.close();
+      await publisher.close();
+      await connection.close();
+      redis.disconnect();
+    },
+  };
+}
