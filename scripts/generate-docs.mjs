@@ -16,6 +16,7 @@ const SCHEMAS_DIR = path.join(ROOT, 'contracts', 'schemas');
 const CELERY_CONFIG = path.join(ROOT, 'docs', 'celery_config.py');
 const README = path.join(ROOT, 'README.md');
 const SHARED_DIST = path.join(ROOT, 'shared', 'dist', 'config', 'config-schema.js');
+const SCHEDULER_CONFIG_DIST = path.join(ROOT, 'scheduler', 'dist', 'scheduler-config.js');
 
 function loadContracts() {
   if (!existsSync(CONTRACTS_DIST)) {
@@ -26,7 +27,13 @@ function loadContracts() {
   }
   // contracts and shared compile to CommonJS.
   const require = createRequire(import.meta.url);
-  return { ...require(CONTRACTS_DIST), configSchema: require(SHARED_DIST).configSchema };
+  return {
+    ...require(CONTRACTS_DIST),
+    configSchema: {
+      ...require(SHARED_DIST).configSchema,
+      scheduler: require(SCHEDULER_CONFIG_DIST).schedulerConfigSchema,
+    },
+  };
 }
 
 /** The configuration table: one row per environment variable, from shared's convict schema. */
