@@ -1,5 +1,6 @@
-// Supervises the local fleet: one burrow-worker per catalogue queue, each restarted with
-// backoff when it exits unexpectedly (a crash, or the memory cap asking for a fresh process).
+// Supervises the local fleet: one burrow-worker per catalogue queue (and a local mail catcher),
+// each restarted with backoff when it exits unexpectedly (a crash, or the memory cap asking for
+// a fresh process).
 // SIGINT/SIGTERM stops them all gracefully and exits 0 once every worker has exited.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,6 +39,22 @@ const programs = queues.map((queue, i) => ({
   ],
   env: { WORKER_HTTP_PORT: String(metricsBase + i) },
 }));
+
+// A mail catcher on SMTP_PORT (1025) with a page on 8025, so sent mails can be seen, unless
+// SMTP_HOST points at a real server elsewhere (or FLEET_MAIL_CATCHER=0).
+const smtpHost = process.env.SMTP_HOST ?? 'localhost';
+if (
+  process.env.FLEET_MAIL_CATCHER !== '0' &&
+  ['localhost', '127.0.0.1', '::1'].includes(smtpHost)
+) {
+  const catcherHost = smtpHost === '::1' ? '::1' : '127.0.0.1';
+  env.SMTP_HOST = catcherHost; // the workers send to exactly where the catcher listens
+  programs.push({
+    name: 'mail-catcher',
+    args: [path.join(root, 'deploy/mail-catcher.mjs')],
+    env: { MAIL_CATCHER_HOST: catcherHost },
+  });
+}
 
 let stopping = false;
 const running = new Map();
@@ -85,5 +102,5 @@ process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 for (const program of programs) start(program);
 console.log(
-  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + programs.length - 1}); Ctrl-C stops`,
+  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + queues.length - 1}${programs.some((p) => p.name === 'mail-catcher') ? '; mails at http://localhost:8025/' : ''}); Ctrl-C stops`,
 );

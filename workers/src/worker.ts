@@ -13,8 +13,11 @@ import {
   type BurrowConfig,
   type Logger,
 } from '@burrow/shared';
+import { EmailState } from './email/email-state';
 import { catalogueDefinitions } from './handlers';
 import { BackendClient } from './providers/backend-client';
+import { fleetRateLimiter } from './providers/fleet-rate-limiter';
+import { SmtpMailer } from './providers/smtp-mailer';
 import type { WorkerServices } from './services';
 import { loadTaskModules } from './task-modules';
 
@@ -75,8 +78,37 @@ export async function startWorker(
     apiKey: config.backend.apiKey,
     timeoutSeconds: config.backend.timeoutSeconds,
   });
+  const { smtp } = config;
+  const mailer = new SmtpMailer({
+    host: smtp.host,
+    port: smtp.port,
+    user: smtp.user,
+    password: smtp.password,
+    secure: smtp.secure,
+    requireTls: smtp.requireTls,
+    poolSize: smtp.poolSize,
+    timeoutSeconds: smtp.timeoutSeconds,
+  });
   const services: WorkerServices = {
     backend,
+    mailer,
+    mailRate: fleetRateLimiter(
+      redis,
+      `${config.redis.keyPrefix}burrow-rate-smtp`,
+      smtp.ratePerSecond,
+    ),
+    emailState: new EmailState(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      ttlSeconds: config.results.expiresSeconds,
+    }),
+    email: {
+      from: smtp.from,
+      messageIdDomain: smtp.messageIdDomain,
+      attachmentsDir: smtp.attachmentsDir,
+      bulkConcurrency: Math.max(1, smtp.poolSize) * 2,
+      notifyPath: config.backend.notifyPath,
+      digestPath: config.backend.digestPath,
+    },
     probes: {
       rabbitmq: async () => {
         const amqp = connection.current;
@@ -137,6 +169,7 @@ export async function startWorker(
       await publisher.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
       await backend.close().catch(() => undefined);
+      await mailer.close().catch(() => undefined);
       redis.disconnect();
     },
   };

@@ -1,0 +1,229 @@
+import { setMaxListeners } from 'node:events';
+import { PermanentError, RetryableError, type Logger } from '@burrow/shared';
+import type { RateLimiter } from '../providers/fleet-rate-limiter';
+import { smtpTaskError, type SmtpFailure } from '../providers/smtp-errors';
+import type { Mailer } from '../providers/smtp-mailer';
+import { isDeliverableAddress } from './addresses';
+import { personaliser, sendToRecipient, type BulkMessage } from './bulk-recipient';
+import { isDone, type EmailState } from './email-state';
+
+export type { BulkMessage } from './bulk-recipient';
+
+export interface BulkResult {
+  readonly total: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly failures: { email: string; error: string }[];
+}
+
+export interface BulkSenderDeps {
+  readonly mailer: Mailer;
+  readonly limiter: RateLimiter;
+  readonly state: EmailState;
+  readonly messageIdDomain: string;
+  /** Mails in flight at once (the pool's connections are kept busy). */
+  readonly concurrency: number;
+  readonly logger: Logger;
+  /** The task's signal: soft time limit or shutdown. */
+  readonly signal: AbortSignal;
+  readonly reportProgress: (progress: {
+    sent: number;
+    failed: number;
+    total: number;
+  }) => Promise<void>;
+  /** On the task's last attempt, recipients still deferred (4xx) are recorded as failures. */
+  readonly lastAttempt: boolean;
+  /** @default 3 */
+  readonly recipientTries?: number;
+  readonly retryDelayMs?: (retry: number) => number;
+  /** How long sends in flight may finish after the signal aborts. @default 3000 */
+  readonly drainMs?: number;
+  /** @default 1000 */
+  readonly progressIntervalMs?: number;
+}
+
+/** Message-scope refusals in a row, with nothing sent, after which the whole bulk stops. */
+const SYSTEMATIC_REFUSALS = 20;
+
+/**
+ * Sends one message to many recipients within this one task (not as child tasks: one task id,
+ * one result, one progress record; a child per recipient would cost a broker round trip and a
+ * result per mail and leave the caller to aggregate). Recipients go out `concurrency` at a
+ * time through the pool, each after taking a fleet-wide rate token, and each is recorded in
+ * Redis as soon as it is done, so any later attempt of the same task (a retry, a redelivery
+ * after a crash, a dead-letter replay) skips the recipients already done. Only a mail the
+ * server accepted in the instant before a crash, not yet recorded, can go out twice, and it
+ * carries the same Message-ID `<task-id.index@domain>`.
+ *
+ * A 5xx for a recipient is that recipient's failure in the result. 4xx replies and connection
+ * trouble are retried inline a few times, then end the attempt retryably so the rest resumes
+ * later (on the last attempt a recipient still deferred is recorded as failed instead). At the
+ * soft time limit it stops taking recipients, lets sends in flight finish, and asks for a retry
+ * in 1 s that continues where this attempt stopped; that retry counts against the task's
+ * max_retries (the engine has no "continue" outcome), so one task sends for at most
+ * (max_retries + 1) × the soft limit (3 × 23 min by default), and `burrow dead replay`
+ * resumes one that ran out.
+ */
+export async function sendBulk(message: BulkMessage, deps: BulkSenderDeps): Promise<BulkResult> {
+  const { taskId, recipients } = message;
+  const total = recipients.length;
+  const snapshot = await deps.state.loadBulk(taskId);
+  const failures = new Map(snapshot.failures);
+  let done = 0;
+  for (let i = 0; i < total; i += 1) if (isDone(snapshot.done, i)) done += 1;
+  let failed = failures.size;
+  let sent = done - failed;
+  if (done > 0) deps.logger.info('bulk email resuming', { total, sent, failed });
+
+  const build = personaliser(message, deps.messageIdDomain);
+  const signals = followSignal(deps.signal, deps.drainMs ?? 3_000);
+  const deferred = new Map<number, SmtpFailure>();
+  // An object, not a `let`: the loops below set it, and TypeScript narrows a local `let` to null.
+  const halt: { failure: SmtpFailure | null } = { failure: null };
+  let refusedInARow = 0;
+  let cursor = 0;
+  const next = (): number | undefined => {
+    while (cursor < total && isDone(snapshot.done, cursor)) cursor += 1;
+    return cursor < total ? cursor++ : undefined;
+  };
+
+  const progress = throttled(deps.progressIntervalMs ?? 1_000, () =>
+    deps.reportProgress({ sent, failed, total }),
+  );
+  const fail = async (index: number, email: string, error: string) => {
+    failures.set(index, { email, error });
+    failed += 1;
+    await deps.state.markFailed(taskId, index, email, error);
+  };
+
+  const loop = async (limit = Number.POSITIVE_INFINITY): Promise<void> => {
+    for (let taken = 0; taken < limit; taken += 1) {
+      if (deps.signal.aborted || halt.failure) return;
+      const index = next();
+      if (index === undefined) return;
+      const mail = build(index);
+      const email = mail.to[0]!.address;
+      if (!isDeliverableAddress(email)) {
+        await fail(index, email, 'invalid address');
+        continue;
+      }
+      const outcome = await sendToRecipient(mail, {
+        mailer: deps.mailer,
+        limiter: deps.limiter,
+        signal: signals.stop,
+        sendSignal: signals.send,
+        ...(deps.recipientTries ? { tries: deps.recipientTries } : {}),
+        ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
+      });
+      if (outcome.kind === 'aborted') return;
+      if (outcome.kind === 'session') {
+        halt.failure = outcome.failure;
+        return;
+      }
+      if (outcome.kind === 'sent') {
+        refusedInARow = 0;
+        sent += 1;
+        await deps.state.markSent(taskId, index);
+      } else if (outcome.kind === 'failed' || deps.lastAttempt) {
+        await fail(index, email, `${outcome.failure.code}: ${outcome.failure.message}`);
+        deps.logger.warn('bulk email recipient refused', { to: email, code: outcome.failure.code });
+        if (outcome.failure.scope === 'message' && sent === 0) refusedInARow += 1;
+        if (refusedInARow >= SYSTEMATIC_REFUSALS) halt.failure = outcome.failure;
+      } else {
+        deferred.set(index, outcome.failure);
+      }
+      progress.maybe();
+    }
+  };
+
+  try {
+    await progress.now();
+    // One mail alone first: it opens a connection (a cold start takes a while), so the tokens
+    // the parallel sends reserve next are not spent waiting for it and then sent in a burst.
+    await loop(1);
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, () => loop()));
+  } finally {
+    signals.dispose();
+    await progress.settle();
+  }
+  const stopped = halt.failure;
+  if (stopped) {
+    deps.logger.warn('bulk email stopped', { code: stopped.code, sent, failed, total });
+    if (refusedInARow >= SYSTEMATIC_REFUSALS)
+      throw new PermanentError(
+        `the first ${refusedInARow} messages were all refused: ${stopped.message}`,
+        stopped.code,
+        { excType: stopped.excType, excModule: 'smtplib' },
+      );
+    throw smtpTaskError(stopped);
+  }
+  if (deps.signal.aborted)
+    throw new RetryableError(
+      `bulk email paused after ${sent + failed} of ${total} recipients (${String(
+        (deps.signal.reason as Error | undefined)?.message ?? 'aborted',
+      )}); the next attempt continues`,
+      'bulk_paused',
+      { retryAfterSeconds: 1 },
+    );
+  if (deferred.size > 0) {
+    const first = deferred.values().next().value!;
+    throw new RetryableError(
+      `${deferred.size} recipient(s) deferred by the server (${first.message}); the next attempt retries only them`,
+      first.code,
+      { excType: first.excType, excModule: 'smtplib' },
+    );
+  }
+  const ordered = [...failures.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
+  return { total, sent, failed, failures: ordered };
+}
+
+/**
+ * Two signals that follow the task's: `stop` aborts with it (no new sends, no more waiting),
+ * `send` aborts `ms` later (sends in flight get time to end). Each is listened to by every
+ * loop at once, so they allow many listeners; the task's own signal gets one.
+ */
+function followSignal(
+  signal: AbortSignal,
+  ms: number,
+): { stop: AbortSignal; send: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const send = new AbortController();
+  setMaxListeners(0, stop.signal, send.signal);
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    stop.abort(signal.reason);
+    timer = setTimeout(() => send.abort(signal.reason), ms);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    stop: stop.signal,
+    send: send.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Progress writes at most every `intervalMs`, one at a time, failures ignored. */
+function throttled(intervalMs: number, write: () => Promise<void>) {
+  let last = 0;
+  let inFlight: Promise<void> | null = null;
+  const run = (): Promise<void> => {
+    last = Date.now();
+    inFlight = write()
+      .catch(() => undefined)
+      .finally(() => (inFlight = null));
+    return inFlight;
+  };
+  return {
+    now: run,
+    maybe: () => {
+      if (!inFlight && Date.now() - last >= intervalMs) void run();
+    },
+    settle: async () => {
+      await inFlight;
+    },
+  };
+}
