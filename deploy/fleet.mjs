@@ -56,6 +56,15 @@ if (
   });
 }
 
+// The periodic scheduler (one is enough locally; replicas are safe), unless FLEET_SCHEDULER=0.
+if (process.env.FLEET_SCHEDULER !== '0') {
+  programs.push({
+    name: 'scheduler',
+    args: [path.join(root, 'scheduler/dist/cli/scheduler-cli.js')],
+    env: { SCHEDULER_HTTP_PORT: String(metricsBase - 1) },
+  });
+}
+
 let stopping = false;
 const running = new Map();
 
@@ -63,6 +72,9 @@ function start(program, attempt = 0) {
   const child = spawn(process.execPath, program.args, {
     env: { ...env, ...program.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl-C reaches only this supervisor, which then asks
+    // each child once (SIGTERM). A second signal would make the child exit without draining.
+    detached: true,
   });
   const prefix = `[${program.name}] `;
   const pipe = (stream, out) => {

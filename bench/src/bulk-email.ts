@@ -10,10 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { createLogger } from '@burrow/shared';
-import { sendBulk } from '@burrow/workers/dist/email/bulk-sender';
-import { EmailState } from '@burrow/workers/dist/email/email-state';
-import { UNLIMITED } from '@burrow/workers/dist/providers/fleet-rate-limiter';
-import { SmtpMailer } from '@burrow/workers/dist/providers/smtp-mailer';
+import { EmailState, SmtpMailer, UNLIMITED, sendBulk } from '@burrow/workers';
 import { grouped } from './format';
 
 interface Row {

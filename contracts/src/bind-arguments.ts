@@ -9,6 +9,21 @@ export type BindResult =
  * Python would bind a call. A value given both ways, or too many positional values, is an error.
  */
 export function bindArguments(
+  contract: Pick<TaskContract, 'name' | 'params'> & { kwargs?: { required?: string[] } },
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+): BindResult {
+  const result = bindPositional(contract, args, kwargs);
+  if (!result.ok) return result;
+  // Python passes None for an optional argument it does not use; that means "not given".
+  const required = new Set(contract.kwargs?.required ?? []);
+  for (const [key, value] of Object.entries(result.kwargs)) {
+    if (value === null && !required.has(key)) delete result.kwargs[key];
+  }
+  return result;
+}
+
+function bindPositional(
   contract: Pick<TaskContract, 'name' | 'params'>,
   args: readonly unknown[],
   kwargs: Readonly<Record<string, unknown>>,

@@ -174,3 +174,42 @@ describe('parseCeleryTime', () => {
     expect(parseCeleryTime('soon')).toBeNull();
   });
 });
+
+describe('bindArguments', () => {
+  const { bindArguments } =
+    jest.requireActual<typeof import('../src/bind-arguments')>('../src/bind-arguments');
+  const contract = {
+    name: 't',
+    params: ['to', 'subject', 'html'],
+    kwargs: { required: ['to', 'subject'] },
+  };
+
+  it('maps positional args in parameter order and merges kwargs', () => {
+    expect(bindArguments(contract, ['a@b.io', 'Hi'], { html: '<p>' })).toEqual({
+      ok: true,
+      kwargs: { to: 'a@b.io', subject: 'Hi', html: '<p>' },
+    });
+  });
+
+  it('treats a Python None for an optional argument as not given, but keeps a null required one', () => {
+    expect(bindArguments(contract, ['a@b.io', 'Hi', null], {})).toEqual({
+      ok: true,
+      kwargs: { to: 'a@b.io', subject: 'Hi' },
+    });
+    expect(bindArguments(contract, ['a@b.io', null], {})).toEqual({
+      ok: true,
+      kwargs: { to: 'a@b.io', subject: null },
+    });
+  });
+
+  it('refuses too many positional values and a value given twice', () => {
+    expect(bindArguments(contract, [1, 2, 3, 4], {})).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('takes 3 positional arguments'),
+    });
+    expect(bindArguments(contract, ['a@b.io'], { to: 'c@d.io' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('multiple values for argument "to"'),
+    });
+  });
+});
