@@ -149,7 +149,7 @@ export class TaskClient {
    * REVOKED, and an Error after `timeoutMs`. Listens on the result's channel like Celery does.
    */
   async wait<T = unknown>(taskId: string, timeoutMs = 30_000): Promise<T> {
-    const { subscriber, results } = this.options;
+    const { results } = this.options;
     const channel = results.resultKey(taskId);
     let onFinal: ((meta: ResultMeta) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
