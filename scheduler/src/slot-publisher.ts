@@ -1,4 +1,4 @@
-import type { Logger, TaskClient } from '@burrow/shared';
+import { BrokerUnavailableError, type Logger, type TaskClient } from '@burrow/shared';
 import { expiresSeconds } from './fire-times';
 import type { CompiledEntry } from './schedule-entry';
 import type { SchedulerMetrics } from './scheduler-metrics';
@@ -11,6 +11,11 @@ export interface SlotPublisherOptions {
   readonly logger: Logger;
   readonly metrics?: SchedulerMetrics;
   readonly now?: () => Date;
+  /**
+   * How long a publish that fails for a retryable reason (broker away) keeps being retried
+   * while holding the slot's claim. @default 300000
+   */
+  readonly retryForMs?: number;
 }
 
 export type PublishResult =
@@ -25,6 +30,7 @@ export type PublishResult =
  */
 export class SlotPublisher {
   private readonly inFlight = new Set<Promise<PublishResult>>();
+  private stopping = false;
 
   constructor(private readonly options: SlotPublisherOptions) {}
 
@@ -35,8 +41,9 @@ export class SlotPublisher {
     return run;
   }
 
-  /** Resolves once every publish started so far has settled. */
+  /** Resolves once every publish started so far has settled; pending retries give up. */
   async drain(): Promise<void> {
+    this.stopping = true;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -55,13 +62,7 @@ export class SlotPublisher {
         logger.debug('slot already claimed by another scheduler', fields);
         return { kind: 'taken', taskId };
       }
-      const now = this.options.now?.() ?? new Date();
-      await client.send(entry.task, entry.args ?? entry.kwargs ?? {}, {
-        queue: entry.queue,
-        taskId,
-        countdown: entry.options?.countdown,
-        expires: expiresSeconds(entry, now),
-      });
+      await this.sendWithRetries(entry, taskId, fields);
       await slots.markPublished(entry.name, slot);
       metrics?.published.inc({ entry: entry.name });
       logger.info('published periodic task', { ...fields, reason, catchUp: reason === 'catch-up' });
@@ -77,6 +78,43 @@ export class SlotPublisher {
             logger.warn('could not release slot claim', { ...fields, error: releaseErr.message }),
           );
       return { kind: 'failed', taskId, error };
+    }
+  }
+
+  /**
+   * A broker outage should not cost a fire time: retry with backoff while holding the claim.
+   * Re-sending is safe because the task id is derived from the slot (workers skip duplicates).
+   */
+  private async sendWithRetries(
+    entry: CompiledEntry,
+    taskId: string,
+    fields: Record<string, string>,
+  ): Promise<void> {
+    const deadline = Date.now() + (this.options.retryForMs ?? 300_000);
+    for (let wait = 1_000; ; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        const now = this.options.now?.() ?? new Date();
+        await this.options.client.send(entry.task, entry.args ?? entry.kwargs ?? {}, {
+          queue: entry.queue,
+          taskId,
+          countdown: entry.options?.countdown,
+          expires: expiresSeconds(entry, now),
+        });
+        return;
+      } catch (err) {
+        if (
+          !(err instanceof BrokerUnavailableError) ||
+          this.stopping ||
+          Date.now() + wait > deadline
+        )
+          throw err;
+        this.options.logger.warn('publishing periodic task failed; retrying', {
+          ...fields,
+          inMs: wait,
+          error: (err as Error).message,
+        });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }
 }
