@@ -52,7 +52,7 @@ export class SlotPublisher {
     slot: Date,
     reason: 'tick' | 'catch-up',
   ): Promise<PublishResult> {
-    const { client, slots, logger, metrics } = this.options;
+    const { slots, logger, metrics } = this.options;
     const taskId = scheduledTaskId(entry.name, slot);
     const fields = { entry: entry.name, slot: slot.toISOString(), taskId, task: entry.task };
     let token: string | null = null;
