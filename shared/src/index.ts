@@ -9,3 +9,4 @@ export { connectRedis, type RedisRole } from './redis';
 export { TaskMetrics } from './metrics';
 export { startOpsServer, type OpsServerOptions } from './ops-server';
 export * from './dead-letters';
+export { stopOnSignals, exitOnStartFailure } from './process-lifecycle';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, createLogger, loadConfig } from '@burrow/shared';
+import { createLogger, exitOnStartFailure, loadConfig, stopOnSignals } from '@burrow/shared';
 import { listSchedule } from '../list-schedule';
 import { loadSchedule } from '../load-schedule';
 import { loadSchedulerConfig } from '../scheduler-config';
@@ -44,33 +44,7 @@ async function main(): Promise<void> {
     pid: process.pid,
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    running.stop().then(
-      () => {
-        logger.info('scheduler stopped cleanly');
-        logger.on('finish', () => process.exit(0));
-        logger.end();
-        setTimeout(() => process.exit(0), 1_000).unref();
-      },
-      (err: Error) => {
-        logger.error('error while stopping', { error: err.message });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals({ logger, role: 'scheduler', stop: () => running.stop() });
 }
 
-main().catch((err: Error) => {
-  const prefix = err instanceof ConfigError ? 'configuration error' : 'scheduler failed to start';
-  process.stderr.write(`burrow-scheduler: ${prefix}: ${err.message}\n`);
-  process.exit(err instanceof ConfigError ? 78 : 1);
-});
+main().catch((err: Error) => exitOnStartFailure('burrow-scheduler', 'scheduler', err));

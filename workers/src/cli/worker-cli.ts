@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, createLogger, loadConfig } from '@burrow/shared';
+import { createLogger, exitOnStartFailure, loadConfig, stopOnSignals } from '@burrow/shared';
 import { startWorker } from '../worker';
 
 const positiveInt = (value: string): number => {
@@ -74,35 +74,12 @@ async function main(): Promise<void> {
     pid: process.pid,
   });
 
-  let stopping = false;
-  shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn('second signal: exiting now; unfinished tasks return to their queues', {
-        signal,
-      });
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    worker.stop().then(
-      () => {
-        logger.info('worker stopped cleanly');
-        logger.on('finish', () => process.exit(0));
-        logger.end();
-        setTimeout(() => process.exit(0), 1_000).unref();
-      },
-      (err: Error) => {
-        logger.error('error while stopping', { error: err.message });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  shutdown = stopOnSignals({
+    logger,
+    role: 'worker',
+    stop: () => worker.stop(),
+    hurriedNote: 'unfinished tasks return to their queues',
+  });
 }
 
-main().catch((err: Error) => {
-  const prefix = err instanceof ConfigError ? 'configuration error' : 'worker failed to start';
-  process.stderr.write(`burrow-worker: ${prefix}: ${err.message}\n`);
-  process.exit(err instanceof ConfigError ? 78 : 1);
-});
+main().catch((err: Error) => exitOnStartFailure('burrow-worker', 'worker', err));
