@@ -10,3 +10,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 echo "bootstrap: building"
 npx tsc -b
+# npm links a package's bin only if its file exists at install time; the CLIs are built above.
+if [[ ! -e node_modules/.bin/burrow || ! -e node_modules/.bin/burrow-scheduler ]]; then
+  npm rebuild @burrow/workers @burrow/scheduler --ignore-scripts --loglevel=error >/dev/null
+fi
