@@ -50,3 +50,18 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Fleet settings for the local stack, as `connectFleet` takes them. */
+export function stackFleetConfig(
+  options: { keyPrefix?: string; publishTimeoutMs?: number; maxBuffered?: number } = {},
+) {
+  return {
+    rabbitmq: { url: AMQP_URL, heartbeatSeconds: 15 },
+    redis: { url: REDIS_URL, keyPrefix: options.keyPrefix ?? '' },
+    results: { expiresSeconds: 600 },
+    publish: {
+      timeoutSeconds: (options.publishTimeoutMs ?? 10_000) / 1000,
+      maxBuffered: options.maxBuffered ?? 10_000,
+    },
+  } as const;
+}

@@ -1,14 +1,11 @@
-import type { Redis } from 'ioredis';
 import {
-  BrokerConnection,
-  Publisher,
   RedisResultStore,
   TaskClient,
-  connectRedis,
+  connectFleet,
   createLogger,
   taskQueuesTopology,
 } from '@burrow/shared';
-import { AMQP_URL, REDIS_URL } from './stack';
+import { stackFleetConfig } from './stack';
 
 /** A TaskClient on the local stack, as an application would build one; close() when done. */
 export async function connectTestClient(
@@ -16,24 +13,16 @@ export async function connectTestClient(
   options: { publishTimeoutMs?: number } = {},
 ): Promise<{ client: TaskClient; results: RedisResultStore; close(): Promise<void> }> {
   const logger = createLogger({ service: 'test-client', silent: true });
-  const connection = await BrokerConnection.connect({
-    url: AMQP_URL,
+  const fleet = await connectFleet(
+    stackFleetConfig(options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {}),
     logger,
-    topology: taskQueuesTopology(queues),
-  });
-  const publisher = new Publisher(connection, { timeoutMs: options.publishTimeoutMs ?? 10_000 });
-  const redis: Redis = await connectRedis(REDIS_URL, 'client', logger);
-  const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
-  const results = new RedisResultStore(redis);
+    { topology: taskQueuesTopology(queues), connectionName: 'test client', subscriber: true },
+  );
+  const { publisher, results } = fleet;
   return {
-    client: new TaskClient({ publisher, results, subscriber }),
+    client: new TaskClient({ publisher, results, subscriber: fleet.subscriber! }),
     results,
-    close: async () => {
-      await publisher.close();
-      await connection.close();
-      redis.disconnect();
-      subscriber.disconnect();
-    },
+    close: () => fleet.close(),
   };
 }
 

@@ -1,17 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { defineTask } from '@burrow/contracts';
 import {
-  BrokerConnection,
-  Publisher,
-  RedisResultStore,
   TaskConsumer,
   TaskRegistry,
-  connectRedis,
+  connectFleet,
   createLogger,
   type Outcome,
 } from '@burrow/shared';
 import { CompletionCounter, cpuClock, type DrainResult } from './drain-result';
-import { BENCH_TASK, burrowTopology } from './fixture';
+import { BENCH_TASK, benchFleetConfig, burrowTopology } from './fixture';
 import { startProgress } from './format';
 
 export interface BurrowRunOptions {
@@ -48,17 +45,17 @@ function noopContract(queue: string) {
  */
 export async function drainBurrow(options: BurrowRunOptions): Promise<DrainResult> {
   const logger = createLogger({ service: 'bench', level: options.logLevel });
-  const connection = await BrokerConnection.connect({
-    url: options.amqpUrl,
+  const fleet = await connectFleet(
+    benchFleetConfig(options.amqpUrl, options.redisUrl, options.keyPrefix),
     logger,
-    topology: burrowTopology(options.queue),
-    connectionName: `bench ${options.label}`,
-  });
-  const publisher = new Publisher(connection);
-  await publisher.waitForConnect();
-  const redis = await connectRedis(options.redisUrl, 'worker', logger);
-  const results = new RedisResultStore(redis, { keyPrefix: options.keyPrefix });
-  const registry = new TaskRegistry<undefined>([
+    {
+      topology: burrowTopology(options.queue),
+      connectionName: `bench ${options.label}`,
+      redisRole: 'worker',
+    },
+  );
+  const { connection, publisher, redis, results } = fleet;
+  const registry = new TaskRegistry([
     { contract: noopContract(options.queue), handler: () => Promise.resolve(null) },
   ]);
   const counter = new CompletionCounter(options.tasks);
@@ -66,13 +63,12 @@ export async function drainBurrow(options: BurrowRunOptions): Promise<DrainResul
     if (outcome.kind === 'success') counter.add();
     else counter.fail(new Error(`a bench task settled as ${outcome.kind}, not success`));
   };
-  const consumer = new TaskConsumer<undefined>({
+  const consumer = new TaskConsumer({
     connection,
     publisher,
     results,
     redis,
     registry,
-    services: undefined,
     logger,
     queues: [options.queue],
     concurrency: options.concurrency,
@@ -113,8 +109,6 @@ export async function drainBurrow(options: BurrowRunOptions): Promise<DrainResul
     stopProgress();
     connection.off('disconnect', onDisconnect);
     await consumer.stop();
-    await publisher.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-    await redis.quit().catch(() => undefined);
+    await fleet.close();
   }
 }

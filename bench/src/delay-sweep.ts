@@ -4,18 +4,16 @@ import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { defineTask } from '@burrow/contracts';
 import {
-  BrokerConnection,
-  Publisher,
-  RedisResultStore,
   TaskClient,
   TaskConsumer,
   TaskRegistry,
-  connectRedis,
+  connectFleet,
   createLogger,
   delayLevelsTopology,
   mergeTopologies,
   taskQueuesTopology,
 } from '@burrow/shared';
+import { benchFleetConfig } from './fixture';
 
 /**
  * How close to its target a countdown runs, through the delay levels of the real broker:
@@ -37,23 +35,20 @@ async function main(): Promise<void> {
     kwargs: Type.Object({}, { additionalProperties: false }),
     result: Type.Number(),
   });
-  const connection = await BrokerConnection.connect({
-    url: amqpUrl,
-    logger,
+  const fleet = await connectFleet(benchFleetConfig(amqpUrl, redisUrl), logger, {
     topology: mergeTopologies(taskQueuesTopology([queue]), delayLevelsTopology([queue])),
+    connectionName: 'bench delay sweep',
+    redisRole: 'worker',
+    subscriber: true,
   });
-  const publisher = new Publisher(connection);
-  await publisher.waitForConnect();
-  const redis = await connectRedis(redisUrl, 'worker', logger);
-  const subscriber = await connectRedis(redisUrl, 'subscriber', logger);
-  const results = new RedisResultStore(redis, { expiresSeconds: 3_600 });
+  const { connection, publisher, redis, results } = fleet;
+  const subscriber = fleet.subscriber!;
   const consumer = new TaskConsumer({
     connection,
     publisher,
     results,
     redis,
     registry: new TaskRegistry([{ contract, handler: () => Promise.resolve(Date.now()) }]),
-    services: undefined,
     logger,
     queues: [queue],
     concurrency: 16,
@@ -95,10 +90,7 @@ async function main(): Promise<void> {
   const channel = await connection.current?.createChannel();
   await channel?.deleteQueue(queue);
   await channel?.deleteQueue(`${queue}.dead`);
-  await publisher.close();
-  await connection.close();
-  redis.disconnect();
-  subscriber.disconnect();
+  await fleet.close();
 }
 
 main().catch((err: Error) => {

@@ -26,6 +26,16 @@ export function freshNamespace(label: string): RunNamespace {
   return { queue: `bench.${label}.${tag}`, keyPrefix: `bench-${tag}:` };
 }
 
+/** Fleet settings for a bench run, as `connectFleet` takes them. */
+export function benchFleetConfig(amqpUrl: string, redisUrl: string, keyPrefix = '') {
+  return {
+    rabbitmq: { url: amqpUrl, heartbeatSeconds: 15 },
+    redis: { url: redisUrl, keyPrefix },
+    results: { expiresSeconds: 3_600 },
+    publish: { timeoutSeconds: 10, maxBuffered: 10_000 },
+  } as const;
+}
+
 /** What burrow's worker declares for a queue: the task queue, its dead letters, the delay levels. */
 export function burrowTopology(queue: string): Topology {
   return mergeTopologies(taskQueuesTopology([queue]), delayLevelsTopology([queue]));

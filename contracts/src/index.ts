@@ -3,3 +3,4 @@ export * from './envelope';
 export * from './catalogue';
 export * from './render';
 export * from './bind-arguments';
+export * from './compile-contract';

@@ -1,9 +1,6 @@
 import {
-  BrokerConnection,
-  Publisher,
-  RedisResultStore,
   TaskClient,
-  connectRedis,
+  connectFleet,
   startOpsServer,
   taskQueuesTopology,
   type BurrowConfig,
@@ -31,28 +28,13 @@ export async function runSchedulerProcess(
   logger: Logger,
 ): Promise<SchedulerProcess> {
   const queues = [...new Set(entries.map((e) => e.queue))];
-  const connection = await BrokerConnection.connect({
-    url: config.rabbitmq.url,
-    logger,
+  const fleet = await connectFleet(config, logger, {
     topology: taskQueuesTopology(queues),
-    heartbeatSeconds: config.rabbitmq.heartbeatSeconds,
     connectionName: 'burrow-scheduler',
   });
-  const publisher = new Publisher(connection, {
-    timeoutMs: config.publish.timeoutSeconds * 1000,
-    maxBuffered: config.publish.maxBuffered,
-  });
-  const redis = await connectRedis(config.redis.url, 'client', logger);
+  const { publisher, redis, results } = fleet;
   // The scheduler never waits for results, so the subscriber connection is never subscribed.
-  const client = new TaskClient({
-    publisher,
-    results: new RedisResultStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      expiresSeconds: config.results.expiresSeconds,
-    }),
-    subscriber: redis,
-    origin: 'burrow-scheduler',
-  });
+  const client = new TaskClient({ publisher, results, subscriber: redis, origin: 'burrow-scheduler' });
   const metrics = new SchedulerMetrics();
   const slots = new SlotStore({
     redis,
@@ -73,9 +55,7 @@ export async function runSchedulerProcess(
     stop: async () => {
       await scheduler.stop();
       await ops?.close();
-      await publisher.close();
-      await connection.close();
-      redis.disconnect();
+      await fleet.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Logger } from './logging';
+import type { ProcessLogger } from './logging';
 import { ConfigError } from './errors';
 
 /**
@@ -7,7 +7,7 @@ import { ConfigError } from './errors';
  * returned function starts the same graceful stop for other reasons (e.g. the memory cap).
  */
 export function stopOnSignals(options: {
-  readonly logger: Logger;
+  readonly logger: ProcessLogger;
   /** e.g. "worker": logged as "worker stopped cleanly". */
   readonly role: string;
   readonly stop: () => Promise<void>;
@@ -29,9 +29,8 @@ export function stopOnSignals(options: {
     options.stop().then(
       () => {
         logger.info(`${role} stopped cleanly`);
-        logger.on('finish', () => process.exit(0));
-        logger.end();
         setTimeout(() => process.exit(0), 1_000).unref();
+        void logger.flush().then(() => process.exit(0));
       },
       (err: Error) => {
         logger.error('error while stopping', { error: err.message });

@@ -1,13 +1,10 @@
 import amqplib from 'amqplib';
-import type { Redis } from 'ioredis';
 import {
-  BrokerConnection,
-  Publisher,
   RedisResultStore,
   TaskClient,
   TaskConsumer,
   TaskRegistry,
-  connectRedis,
+  connectFleet,
   createLogger,
   delayLevelsTopology,
   mergeTopologies,
@@ -15,7 +12,7 @@ import {
   type Outcome,
   type TaskDefinition,
 } from '../src';
-import { AMQP_URL, REDIS_URL, uniqueName } from '../../testing/stack';
+import { AMQP_URL, stackFleetConfig, uniqueName } from '../../testing/stack';
 
 export interface EngineHarness {
   readonly queue: string;
@@ -31,7 +28,7 @@ export interface EngineHarness {
 
 /** A real consumer on a fresh queue of the local RabbitMQ and Redis, in this process. */
 export async function startEngine(
-  makeDefinitions: (queue: string) => TaskDefinition[],
+  makeDefinitions: (queue: string) => TaskDefinition<object>[],
   options: { concurrency?: number; maxDeliveries?: number; shutdownGraceSeconds?: number } = {},
 ): Promise<EngineHarness> {
   const queue = uniqueName('test-q');
@@ -42,20 +39,20 @@ export async function startEngine(
     silent: !process.env.TEST_LOG_LEVEL,
   });
   const topology = mergeTopologies(taskQueuesTopology([queue]), delayLevelsTopology([queue]));
-  const connection = await BrokerConnection.connect({ url: AMQP_URL, logger, topology });
-  const publisher = new Publisher(connection, { timeoutMs: 5_000 });
-  await publisher.waitForConnect();
-  const redis: Redis = await connectRedis(REDIS_URL, 'worker', logger);
-  const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
-  const results = new RedisResultStore(redis, { expiresSeconds: 600, keyPrefix: `${queue}:` });
+  const fleet = await connectFleet(
+    stackFleetConfig({ keyPrefix: `${queue}:`, publishTimeoutMs: 5_000 }),
+    logger,
+    { topology, connectionName: 'engine test', redisRole: 'worker', subscriber: true },
+  );
+  const { connection, publisher, redis, results } = fleet;
+  const subscriber = fleet.subscriber!;
   const outcomes: EngineHarness['outcomes'] = [];
   const consumer = new TaskConsumer({
     connection,
     publisher,
     results,
     redis,
-    registry: new TaskRegistry(definitions),
-    services: {},
+    registry: new TaskRegistry().add(definitions, {}),
     logger,
     queues: [queue],
     concurrency: options.concurrency ?? 4,
@@ -98,10 +95,7 @@ export async function startEngine(
       await rawChannel.deleteQueue(queue).catch(() => undefined);
       await rawChannel.deleteQueue(`${queue}.dead`).catch(() => undefined);
       await raw.close().catch(() => undefined);
-      await publisher.close();
-      await connection.close();
-      redis.disconnect();
-      subscriber.disconnect();
+      await fleet.close();
     },
   };
 }

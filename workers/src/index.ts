@@ -1,9 +1,11 @@
 export { startWorker, type RunningWorker, type WorkerSettings } from './worker';
-export { catalogueDefinitions } from './handlers';
-export { loadTaskModules } from './task-modules';
+export { loadTaskModules, type TaskModuleServices } from './task-modules';
+export { defineFamily, type FamilyDeps, type FamilyServices, type TaskFamily } from './family';
+export { loadAllFamilies, loadFamilies } from './families';
+export { backendConfig } from './providers/backend-config';
 export { BackendClient, type BackendClientOptions } from './providers/backend-client';
-export type { WorkerServices } from './services';
 export { sendBulk } from './email/bulk-sender';
 export { EmailState } from './email/email-state';
+export type { EmailServices, EmailSettings } from './email/services';
 export { UNLIMITED } from './providers/fleet-rate-limiter';
-export { SmtpMailer } from './providers/smtp-mailer';
+export { SmtpMailer } from './email/smtp-mailer';

@@ -1,30 +1,32 @@
+import { CATALOGUE, QUEUES } from '@burrow/contracts';
 import {
-  BrokerConnection,
-  Publisher,
-  RedisResultStore,
   TaskConsumer,
   TaskMetrics,
   TaskRegistry,
-  connectRedis,
+  connectFleet,
   delayLevelsTopology,
+  loadConfigFragment,
   mergeTopologies,
   startOpsServer,
   taskQueuesTopology,
   type BurrowConfig,
+  type FleetConnection,
   type Logger,
+  type TaskDefinition,
 } from '@burrow/shared';
-import { EmailState } from './email/email-state';
-import { catalogueDefinitions } from './handlers';
+import { loadFamilies } from './families';
+import type { FamilyDeps, FamilyServices } from './family';
 import { BackendClient } from './providers/backend-client';
-import { fleetRateLimiter } from './providers/fleet-rate-limiter';
-import { SmtpMailer } from './providers/smtp-mailer';
-import type { WorkerServices } from './services';
-import { loadTaskModules } from './task-modules';
+import { backendConfig } from './providers/backend-config';
+import { loadTaskModules, type TaskModuleServices } from './task-modules';
 
 export interface WorkerSettings {
+  /** Queues to consume; empty = every known queue. */
   readonly queues: readonly string[];
   readonly concurrency: number;
   readonly prefetch?: number | undefined;
+  /** Where the families read their providers' settings (the entry point passes process.env). */
+  readonly env: NodeJS.ProcessEnv;
   /** Called once when resident memory passes WORKER_MAX_MEMORY_MB; the CLI drains and exits. */
   readonly onMemoryCap?: (rssMb: number) => void;
 }
@@ -37,78 +39,76 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Wires one worker process from validated config: connections, registry, consumer, probes. */
+/**
+ * Wires one worker process: the families of the queues it consumes (and only those), the
+ * fleet connection, the registry, the consumer and its probes. Families' settings are read
+ * here, so a bad SMTP_PORT fails an email worker's start and nothing else's.
+ */
 export async function startWorker(
   config: BurrowConfig,
   settings: WorkerSettings,
   logger: Logger,
 ): Promise<RunningWorker> {
-  const registry = new TaskRegistry<WorkerServices>([
-    ...catalogueDefinitions(),
-    ...loadTaskModules<WorkerServices>(config.worker.taskModules),
-  ]);
-  const known = registry.queues();
-  const queues = settings.queues.length > 0 ? [...settings.queues] : known;
-  const unknown = queues.filter((q) => !known.includes(q));
+  const userTasks = loadTaskModules(config.worker.taskModules);
+  const known = [...new Set([...QUEUES, ...userTasks.map((t) => t.contract.queue)])].sort();
+  const queues = consumedQueues(settings.queues, known);
+  const backendSettings = loadConfigFragment(backendConfig, settings.env);
+  const backend = new BackendClient({
+    baseUrl: backendSettings.url,
+    apiKey: backendSettings.apiKey,
+    timeoutSeconds: backendSettings.timeoutSeconds,
+  });
+  const fleet = await connectFleet(config, logger, {
+    topology: mergeTopologies(taskQueuesTopology(known), delayLevelsTopology(known)),
+    connectionName: `${config.worker.name} worker`,
+    redisRole: 'worker',
+  }).catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
+  const closeAll: (() => Promise<void>)[] = [() => fleet.close(), () => backend.close()];
+  try {
+    const registry = new TaskRegistry(catalogueContracts(queues));
+    const deps = familyDeps(config, fleet, backend, queues, logger);
+    for (const services of await startFamilies(queues, settings.env, deps, registry))
+      closeAll.push(() => services.close());
+    registry.add(userTasks, { backend } satisfies TaskModuleServices);
+    return await startConsuming(config, settings, logger, { fleet, registry, queues, closeAll });
+  } catch (err) {
+    for (const close of closeAll.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function consumedQueues(requested: readonly string[], known: readonly string[]): string[] {
+  if (requested.length === 0) return [...known];
+  const unknown = requested.filter((q) => !known.includes(q));
   if (unknown.length > 0)
     throw new Error(
       `no tasks are registered on queue(s) ${unknown.join(', ')}; known queues: ${known.join(', ')}`,
     );
+  return [...requested];
+}
 
-  const topology = mergeTopologies(taskQueuesTopology(known), delayLevelsTopology(known));
-  const connection = await BrokerConnection.connect({
-    url: config.rabbitmq.url,
-    logger,
-    topology,
-    heartbeatSeconds: config.rabbitmq.heartbeatSeconds,
-    connectionName: `${config.worker.name} worker`,
-  });
-  const publisher = new Publisher(connection, {
-    timeoutMs: config.publish.timeoutSeconds * 1000,
-    maxBuffered: config.publish.maxBuffered,
-  });
-  await publisher.waitForConnect();
-  const redis = await connectRedis(config.redis.url, 'worker', logger);
-  const results = new RedisResultStore(redis, {
-    expiresSeconds: config.results.expiresSeconds,
+/** Every catalogue task of these queues, so one without a handler fails with a clear error. */
+function catalogueContracts(queues: readonly string[]): TaskDefinition<undefined>[] {
+  return CATALOGUE.filter((c) => queues.includes(c.queue)).map((contract) => ({ contract }));
+}
+
+function familyDeps(
+  config: BurrowConfig,
+  fleet: FleetConnection,
+  backend: BackendClient,
+  queues: readonly string[],
+  logger: Logger,
+): FamilyDeps {
+  const { connection, redis } = fleet;
+  return {
+    redis,
     keyPrefix: config.redis.keyPrefix,
-  });
-  const backend = new BackendClient({
-    baseUrl: config.backend.url,
-    apiKey: config.backend.apiKey,
-    timeoutSeconds: config.backend.timeoutSeconds,
-  });
-  const { smtp } = config;
-  const mailer = new SmtpMailer({
-    host: smtp.host,
-    port: smtp.port,
-    user: smtp.user,
-    password: smtp.password,
-    secure: smtp.secure,
-    requireTls: smtp.requireTls,
-    poolSize: smtp.poolSize,
-    timeoutSeconds: smtp.timeoutSeconds,
-  });
-  const services: WorkerServices = {
+    resultExpiresSeconds: config.results.expiresSeconds,
     backend,
-    mailer,
-    mailRate: fleetRateLimiter(
-      redis,
-      `${config.redis.keyPrefix}burrow-rate-smtp`,
-      smtp.ratePerSecond,
-    ),
-    emailState: new EmailState(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      ttlSeconds: config.results.expiresSeconds,
-    }),
-    email: {
-      from: smtp.from,
-      messageIdDomain: smtp.messageIdDomain,
-      attachmentsDir: smtp.attachmentsDir,
-      bulkConcurrency: Math.max(1, smtp.poolSize) * 2,
-      notifyPath: config.backend.notifyPath,
-      digestPath: config.backend.digestPath,
-    },
+    logger,
     probes: {
       rabbitmq: async () => {
         const amqp = connection.current;
@@ -124,16 +124,46 @@ export async function startWorker(
         if ((await redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
       },
     },
-    settings: { backendHealthPaths: config.backend.healthPaths },
   };
+}
+
+/** Loads and starts the families of `queues`; on a failure, closes the ones already started. */
+async function startFamilies(
+  queues: readonly string[],
+  env: NodeJS.ProcessEnv,
+  deps: FamilyDeps,
+  registry: TaskRegistry,
+): Promise<FamilyServices[]> {
+  const started: FamilyServices[] = [];
+  try {
+    for (const family of loadFamilies(queues))
+      started.push(await family.start(env, deps, registry));
+    return started;
+  } catch (err) {
+    for (const services of started.reverse()) await services.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startConsuming(
+  config: BurrowConfig,
+  settings: WorkerSettings,
+  logger: Logger,
+  parts: {
+    fleet: FleetConnection;
+    registry: TaskRegistry;
+    queues: string[];
+    closeAll: (() => Promise<void>)[];
+  },
+): Promise<RunningWorker> {
+  const { fleet, registry, queues, closeAll } = parts;
   const metrics = new TaskMetrics({ worker: config.worker.name });
-  const consumer = new TaskConsumer<WorkerServices>({
-    connection,
-    publisher,
-    results,
-    redis,
+  const consumer = new TaskConsumer({
+    connection: fleet.connection,
+    publisher: fleet.publisher,
+    results: fleet.results,
+    redis: fleet.redis,
     registry,
-    services,
     logger,
     queues,
     concurrency: settings.concurrency,
@@ -155,9 +185,7 @@ export async function startWorker(
       : null;
   if (ops)
     logger.info('ops endpoints listening', { port: ops.port, paths: '/metrics /healthz /readyz' });
-
   const memoryWatch = watchMemory(config.worker.maxMemoryMb, settings.onMemoryCap);
-
   return {
     queues,
     httpPort: ops?.port ?? null,
@@ -166,11 +194,8 @@ export async function startWorker(
       clearInterval(memoryWatch);
       await consumer.stop();
       await ops?.close();
-      await publisher.close().catch(() => undefined);
-      await connection.close().catch(() => undefined);
-      await backend.close().catch(() => undefined);
-      await mailer.close().catch(() => undefined);
-      redis.disconnect();
+      // Broker and Redis first (nothing in flight any more), then the families' providers.
+      for (const close of closeAll) await close().catch(() => undefined);
     },
   };
 }

@@ -3,17 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Redis } from 'ioredis';
+import { TaskClient, connectFleet, createLogger, taskQueuesTopology } from '@burrow/shared';
 import {
-  BrokerConnection,
-  Publisher,
-  RedisResultStore,
-  TaskClient,
-  connectRedis,
-  createLogger,
-  taskQueuesTopology,
-} from '@burrow/shared';
-import { AMQP_URL, REDIS_URL, REPO_ROOT, eventually, uniqueName } from '../../testing/stack';
+  AMQP_URL,
+  REDIS_URL,
+  REPO_ROOT,
+  eventually,
+  stackFleetConfig,
+  uniqueName,
+} from '../../testing/stack';
 import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
 
 const run = promisify(execFile);
@@ -50,21 +48,17 @@ describe('burrow-worker process, end to end', () => {
     await worker.waitForLine(/worker ready/);
 
     const logger = createLogger({ service: 'test-client', silent: true });
-    const connection = await BrokerConnection.connect({
-      url: AMQP_URL,
-      logger,
+    const fleet = await connectFleet(stackFleetConfig(), logger, {
       topology: taskQueuesTopology(['email', 'cleanup']),
+      connectionName: 'e2e test client',
+      subscriber: true,
     });
-    const publisher = new Publisher(connection);
-    const redis: Redis = await connectRedis(REDIS_URL, 'client', logger);
-    const subscriber: Redis = await connectRedis(REDIS_URL, 'subscriber', logger);
-    client = new TaskClient({ publisher, results: new RedisResultStore(redis), subscriber });
-    closeClient = async () => {
-      await publisher.close();
-      await connection.close();
-      redis.disconnect();
-      subscriber.disconnect();
-    };
+    client = new TaskClient({
+      publisher: fleet.publisher,
+      results: fleet.results,
+      subscriber: fleet.subscriber!,
+    });
+    closeClient = () => fleet.close();
   });
 
   afterAll(async () => {

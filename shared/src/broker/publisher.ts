@@ -30,15 +30,23 @@ export interface RawPublish {
  * for a bounded time, then fail with BrokerUnavailableError; nothing is dropped silently.
  */
 export class Publisher {
-  private readonly channel: ChannelWrapper;
   private pending = 0;
-  private readonly timeoutMs: number;
-  private readonly maxBuffered: number;
 
-  constructor(connection: BrokerConnection, options: PublisherOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxBuffered = options.maxBuffered ?? 10_000;
-    this.channel = connection.createChannel('publisher', undefined, this.timeoutMs);
+  private constructor(
+    private readonly channel: ChannelWrapper,
+    private readonly timeoutMs: number,
+    private readonly maxBuffered: number,
+  ) {}
+
+  /** Opens the publishing channel on `connection` and resolves once it is usable. */
+  static async create(
+    connection: BrokerConnection,
+    options: PublisherOptions = {},
+  ): Promise<Publisher> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const channel = connection.createChannel('publisher', undefined, timeoutMs);
+    await channel.waitForConnect();
+    return new Publisher(channel, timeoutMs, options.maxBuffered ?? 10_000);
   }
 
   /** Resolves once the broker has confirmed the message is stored. */
@@ -109,10 +117,6 @@ export class Publisher {
   /** Messages currently waiting for the broker. */
   get buffered(): number {
     return this.pending;
-  }
-
-  async waitForConnect(): Promise<void> {
-    await this.channel.waitForConnect();
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   CATALOGUE,
-  bindArguments,
+  compileContract,
+  type CompiledContract,
   sendEmailTask,
   sendPushNotificationTask,
   processUserDataTask,
@@ -13,7 +14,6 @@ import {
 } from '@burrow/contracts';
 import { MAX_DELAY_SECONDS, type Publisher } from '../broker';
 import { PermanentError } from '../errors';
-import { TaskRegistry } from '../engine/task-registry';
 import {
   TERMINAL_STATES,
   type RedisResultStore,
@@ -64,14 +64,14 @@ export class TaskFailedError extends Error {
  * Celery client. Kwargs of catalogue tasks are validated before anything is published.
  */
 export class TaskClient {
-  private readonly contracts: TaskRegistry;
+  private readonly contracts: ReadonlyMap<string, CompiledContract>;
 
   private readonly waiters = new Map<string, Set<(meta: ResultMeta) => void>>();
   private listening = false;
 
   constructor(private readonly options: TaskClientOptions) {
-    this.contracts = new TaskRegistry(
-      [...CATALOGUE, ...(options.extraContracts ?? [])].map((contract) => ({ contract })),
+    this.contracts = new Map(
+      [...CATALOGUE, ...(options.extraContracts ?? [])].map((c) => [c.name, compileContract(c)]),
     );
   }
 
@@ -91,10 +91,13 @@ export class TaskClient {
     const args = Array.isArray(argsOrKwargs) ? argsOrKwargs : [];
     const kwargs = Array.isArray(argsOrKwargs) ? {} : (argsOrKwargs as Record<string, unknown>);
     if (known) {
-      const bound = bindArguments(known.contract, args, kwargs);
-      if (!bound.ok) throw new PermanentError(bound.reason, 'bad_arguments');
-      const invalid = known.validate(bound.kwargs);
-      if (invalid) throw new PermanentError(`invalid arguments for ${name}: ${invalid}`, 'schema');
+      // Checked as the worker will check it; sent as given, so the worker applies the defaults
+      // of its own version of the contract.
+      const prepared = known.prepare(args, kwargs);
+      if (!prepared.ok) {
+        const { reason, code, excType } = prepared.error;
+        throw new PermanentError(reason, code, { excType });
+      }
     }
     const now = Date.now();
     const etaMs = options.eta

@@ -1,22 +1,10 @@
 import os from 'node:os';
 
-/** convict format: an absolute http(s) URL. */
-function httpUrl(value: unknown): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(value));
-  } catch {
-    throw new Error(
-      `must be an absolute URL like http://backend:8000, got ${JSON.stringify(value)}`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new Error('must be an http:// or https:// URL');
-}
-
 /**
- * Every setting burrow reads, in one convict schema. Each leaf names its environment variable;
- * the README's configuration table mirrors this file.
+ * The settings of every burrow process: brokers, results, logs, publishing and the worker's
+ * own process settings. Task families add their providers' settings as fragments of their own
+ * (workers/src/<family>/config.ts). Each leaf names its environment variable; the README's
+ * configuration table is generated from these schemas.
  */
 export const configSchema = {
   rabbitmq: {
@@ -68,110 +56,6 @@ export const configSchema = {
       format: String,
       default: '',
       env: 'REDIS_KEY_PREFIX',
-    },
-  },
-  backend: {
-    url: {
-      doc: 'Base URL of the product backend burrow calls',
-      format: httpUrl,
-      default: 'http://localhost:8000',
-      env: 'BACKEND_API_URL',
-    },
-    apiKey: {
-      doc: 'API key sent to the backend',
-      format: String,
-      default: '',
-      env: 'BACKEND_API_KEY',
-      sensitive: true,
-    },
-    timeoutSeconds: {
-      doc: 'Timeout of one backend HTTP call',
-      format: 'nat',
-      default: 10,
-      env: 'BACKEND_API_TIMEOUT',
-    },
-    notifyPath: {
-      doc: 'Backend path send_notification_to_backend POSTs to',
-      format: String,
-      default: '/internal/notifications/',
-      env: 'BACKEND_NOTIFY_PATH',
-    },
-    digestPath: {
-      doc: 'Backend path send_daily_digest_task POSTs to',
-      format: String,
-      default: '/internal/reports/daily-digest/trigger',
-      env: 'BACKEND_DIGEST_PATH',
-    },
-    healthPaths: {
-      doc: 'Comma-separated backend paths the health check task probes',
-      format: String,
-      default: '/health/',
-      env: 'BACKEND_HEALTH_PATHS',
-    },
-  },
-  smtp: {
-    host: { doc: 'SMTP server host', format: String, default: 'localhost', env: 'SMTP_HOST' },
-    port: { doc: 'SMTP server port', format: 'port', default: 1025, env: 'SMTP_PORT' },
-    user: {
-      doc: 'SMTP user; empty = no authentication',
-      format: String,
-      default: '',
-      env: 'SMTP_USER',
-    },
-    password: {
-      doc: 'SMTP password',
-      format: String,
-      default: '',
-      env: 'SMTP_PASSWORD',
-      sensitive: true,
-    },
-    secure: {
-      doc: 'Implicit TLS from the first byte (port 465 style)',
-      format: Boolean,
-      default: false,
-      env: 'SMTP_SECURE',
-    },
-    requireTls: {
-      doc: 'Refuse to send unless STARTTLS succeeds',
-      format: Boolean,
-      default: false,
-      env: 'SMTP_STARTTLS',
-    },
-    from: {
-      doc: 'Sender used when a task gives none',
-      format: String,
-      default: 'burrow@localhost',
-      env: 'SMTP_FROM',
-    },
-    poolSize: {
-      doc: 'Pooled SMTP connections per worker',
-      format: 'nat',
-      default: 5,
-      env: 'SMTP_POOL_SIZE',
-    },
-    timeoutSeconds: {
-      doc: 'Connection, greeting and socket timeout of one SMTP session',
-      format: 'nat',
-      default: 30,
-      env: 'SMTP_TIMEOUT',
-    },
-    ratePerSecond: {
-      doc: 'Mails per second across the whole fleet (enforced in Redis); 0 = unlimited',
-      format: 'nat',
-      default: 0,
-      env: 'SMTP_RATE_PER_SECOND',
-    },
-    attachmentsDir: {
-      doc: 'The only directory attachments given by path may come from; empty = none allowed',
-      format: String,
-      default: '',
-      env: 'EMAIL_ATTACHMENTS_DIR',
-    },
-    messageIdDomain: {
-      doc: 'Domain of Message-IDs derived from task ids',
-      format: String,
-      default: 'burrow.local',
-      env: 'EMAIL_MESSAGE_ID_DOMAIN',
     },
   },
   results: {
@@ -230,7 +114,7 @@ export const configSchema = {
       env: 'WORKER_QUEUES',
     },
     concurrency: {
-      doc: 'Tasks run at once per worker process (also the prefetch)',
+      doc: 'Tasks run at once per worker process; each queue prefetches twice this',
       format: 'nat',
       default: 16,
       env: 'WORKER_CONCURRENCY',

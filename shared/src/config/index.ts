@@ -1,2 +1,9 @@
-export { loadConfig, redactUrl, type BurrowConfig } from './load-config';
+export {
+  list,
+  loadConfig,
+  loadConfigFragment,
+  redactUrl,
+  type BurrowConfig,
+  type ConfigFragment,
+} from './load-config';
 export { configSchema } from './config-schema';

@@ -10,28 +10,6 @@ interface Leaf {
 export interface BurrowConfig {
   readonly rabbitmq: { readonly url: string; readonly heartbeatSeconds: number };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly backend: {
-    readonly url: string;
-    readonly apiKey: string;
-    readonly timeoutSeconds: number;
-    readonly notifyPath: string;
-    readonly digestPath: string;
-    readonly healthPaths: readonly string[];
-  };
-  readonly smtp: {
-    readonly host: string;
-    readonly port: number;
-    readonly user: string;
-    readonly password: string;
-    readonly secure: boolean;
-    readonly requireTls: boolean;
-    readonly from: string;
-    readonly poolSize: number;
-    readonly timeoutSeconds: number;
-    readonly ratePerSecond: number;
-    readonly attachmentsDir: string;
-    readonly messageIdDomain: string;
-  };
   readonly results: { readonly expiresSeconds: number };
   readonly log: {
     readonly level: string;
@@ -57,22 +35,11 @@ export interface BurrowConfig {
  * bad value throws a ConfigError naming the variable and what it expected.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
-  const store = convict(configSchema as unknown as convict.Schema<Record<string, unknown>>, {
-    env,
-    args: [],
-  });
-  try {
-    store.validate({ allowed: 'strict' });
-  } catch (err) {
-    throw new ConfigError(explain((err as Error).message));
-  }
-  const raw = store.getProperties() as unknown as RawConfig;
+  const raw = readSchema(configSchema, env) as unknown as RawConfig;
   if (raw.worker.concurrency < 1) throw new ConfigError('WORKER_CONCURRENCY: must be at least 1');
   return deepFreeze({
     rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },
-    backend: { ...raw.backend, healthPaths: list(raw.backend.healthPaths) },
-    smtp: raw.smtp,
     results: raw.results,
     log: raw.log,
     publish: raw.publish,
@@ -102,8 +69,6 @@ interface RawConfig {
     password: string;
     keyPrefix: string;
   };
-  backend: Omit<BurrowConfig['backend'], 'healthPaths'> & { healthPaths: string };
-  smtp: BurrowConfig['smtp'];
   results: BurrowConfig['results'];
   log: BurrowConfig['log'];
   publish: BurrowConfig['publish'];
@@ -125,7 +90,37 @@ function redisUrl(r: RawConfig['redis']): string {
   return `redis://${auth}${r.host}:${r.port}/${r.db}`;
 }
 
-function list(value: string): string[] {
+/**
+ * Settings of one part (a task family, the backend client) in a convict schema of its own:
+ * `build` turns the validated values into the part's typed settings, and may throw a
+ * ConfigError for rules across variables.
+ */
+export interface ConfigFragment<T> {
+  /** convict schema; every leaf has `env`, `doc`, `format` and `default`. */
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly build: (values: Record<string, unknown>) => T;
+}
+
+/** Builds a fragment's settings from `env`; a bad value throws a ConfigError naming its variable. */
+export function loadConfigFragment<T>(fragment: ConfigFragment<T>, env: NodeJS.ProcessEnv): T {
+  return deepFreeze(fragment.build(readSchema(fragment.schema, env)));
+}
+
+function readSchema(schema: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv) {
+  const store = convict(schema as unknown as convict.Schema<Record<string, unknown>>, {
+    env,
+    args: [],
+  });
+  try {
+    store.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(explain((err as Error).message, schema));
+  }
+  return store.getProperties();
+}
+
+/** Splits a comma-separated variable into its trimmed, non-empty items. */
+export function list(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())
@@ -133,19 +128,17 @@ function list(value: string): string[] {
 }
 
 /** Rewrites convict's "section.key: message" lines to name the environment variable instead. */
-function explain(message: string): string {
+function explain(message: string, schema: Readonly<Record<string, unknown>>): string {
   return message
     .split('\n')
     .map((line) => {
       const match = /^([\w.]+): (.*)$/.exec(line.trim());
       if (!match) return line;
       const [, path = '', rest = ''] = match;
-      const [section, key] = path.split('.');
-      const leaf =
-        section && key
-          ? (configSchema as unknown as Record<string, Record<string, Leaf>>)[section]?.[key]
-          : undefined;
-      return leaf ? `${leaf.env}: ${rest}` : line;
+      let node: unknown = schema;
+      for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+      const env = (node as Partial<Leaf> | undefined)?.env;
+      return typeof env === 'string' ? `${env}: ${rest}` : line;
     })
     .join('\n');
 }

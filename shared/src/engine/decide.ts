@@ -1,5 +1,4 @@
 import {
-  bindArguments,
   decodeTaskMessage,
   parseCeleryTime,
   type TaskDefaults,
@@ -12,14 +11,13 @@ import { startedMeta, type RedisResultStore } from '../results';
 import { effectiveRetryPolicy, retryDelaySeconds } from './backoff';
 import { exceptionInfo, type Attempt, type Outcome } from './outcome';
 import { runWithTimeLimits } from './run-handler';
-import type { TaskContext } from './task-context';
-import type { TaskHandler, TaskRegistry } from './task-registry';
+import type { TaskRunContext } from './task-context';
+import type { RegisteredTask, TaskRegistry } from './task-registry';
 
-export interface DeciderOptions<S> {
-  readonly registry: TaskRegistry<S>;
+export interface DeciderOptions {
+  readonly registry: TaskRegistry;
   readonly results: RedisResultStore;
   readonly logger: Logger;
-  readonly services: S;
   readonly workerName: string;
   /** Executions begun without an outcome after which a task is dead-lettered as a crash loop. */
   readonly maxDeliveries: number;
@@ -49,8 +47,8 @@ const ETA_TOLERANCE_MS = 500;
  * Works out what should happen to one delivery, running the handler when it should run.
  * Never throws: every failure becomes an outcome for `settle`.
  */
-export class Decider<S> {
-  constructor(private readonly options: DeciderOptions<S>) {}
+export class Decider {
+  constructor(private readonly options: DeciderOptions) {}
 
   async decide(
     queue: string,
@@ -101,21 +99,14 @@ export class Decider<S> {
       if (wait > ETA_TOLERANCE_MS)
         return { attempt, outcome: { kind: 'defer', delaySeconds: Math.ceil(wait / 1000) } };
     }
-    const bound = bindArguments(registered.contract, message.args, message.kwargs);
-    if (!bound.ok)
-      return { attempt, outcome: deadOutcome(bound.reason, 'bad_arguments', 'TypeError') };
-    const withKwargs: Attempt = { ...attempt, kwargs: bound.kwargs };
-    const invalid = registered.validate(bound.kwargs);
-    if (invalid)
-      return {
-        attempt: withKwargs,
-        outcome: deadOutcome(
-          `invalid arguments for ${message.task}: ${invalid}`,
-          'schema',
-          'ValueError',
-        ),
-      };
-    if (!registered.handler) {
+    const prepared = registered.compiled.prepare(message.args, message.kwargs);
+    const withKwargs: Attempt = { ...attempt, kwargs: prepared.kwargs };
+    if (!prepared.ok) {
+      const { reason, code, excType } = prepared.error;
+      return { attempt: withKwargs, outcome: deadOutcome(reason, code, excType) };
+    }
+    const kwargs = prepared.kwargs as Record<string, unknown>;
+    if (!registered.run) {
       return {
         attempt: withKwargs,
         outcome: deadOutcome(
@@ -136,9 +127,7 @@ export class Decider<S> {
         outcome: { kind: 'revoked', reason: `expired at ${message.expires}` },
       };
     }
-    const handler = registered.handler;
-    const run = () =>
-      this.run(handler, registered.contract.defaults, message, withKwargs, bound.kwargs);
+    const run = () => this.run(registered, message, withKwargs, kwargs);
     if (starts === 1) return { attempt: withKwargs, outcome: await run() };
     // It was running when a worker died. Run it alone, so that if it is the culprit it is the
     // only one blamed, and tasks that merely ran beside it complete. Waiting for that is not
@@ -166,12 +155,14 @@ export class Decider<S> {
   }
 
   private async run(
-    handler: TaskHandler<S>,
-    defaults: TaskDefaults,
+    registered: RegisteredTask,
     message: TaskMessage,
     attempt: Attempt,
     kwargs: Record<string, unknown>,
   ): Promise<Outcome> {
+    const defaults: TaskDefaults = registered.contract.defaults;
+    const run = registered.run;
+    if (!run) throw new Error(`task ${message.task} has no handler`);
     const policy = effectiveRetryPolicy(defaults.retry, message.retryPolicy);
     const [hard, soft] = message.timelimit;
     const hardSeconds = Math.min(
@@ -202,7 +193,7 @@ export class Decider<S> {
     try {
       const result = await runWithTimeLimits(
         (signal) => {
-          const ctx: TaskContext<S> = {
+          const ctx: TaskRunContext = {
             taskId: message.id,
             taskName: message.task,
             queue: attempt.queue,
@@ -210,7 +201,6 @@ export class Decider<S> {
             maxRetries: policy.maxRetries,
             signal,
             logger,
-            services: this.options.services,
             reportProgress: (progress) =>
               this.options.storeProgress(
                 {
@@ -222,7 +212,7 @@ export class Decider<S> {
                 { ...progress },
               ),
           };
-          return handler(kwargs, ctx);
+          return run(kwargs, ctx);
         },
         { softSeconds, hardSeconds },
         this.options.shutdownSignal,

@@ -10,14 +10,13 @@ import { Semaphore } from './semaphore';
 import { Settler } from './settle';
 import type { TaskRegistry } from './task-registry';
 
-export interface TaskConsumerOptions<S> {
+export interface TaskConsumerOptions {
   readonly connection: BrokerConnection;
   readonly publisher: Publisher;
   readonly results: RedisResultStore;
   /** Checked for readiness only; the result store owns the commands. */
   readonly redis: Redis;
-  readonly registry: TaskRegistry<S>;
-  readonly services: S;
+  readonly registry: TaskRegistry;
   readonly logger: Logger;
   readonly queues: readonly string[];
   /** Tasks run at once. */
@@ -39,7 +38,7 @@ export interface TaskConsumerOptions<S> {
  * decider and the settler, and survives broker restarts by reopening its own channel (and
  * consumers) whenever the connection comes back or the channel is closed under it.
  */
-export class TaskConsumer<S> {
+export class TaskConsumer {
   private channel: ConfirmChannel | null = null;
   private consumerTags: string[] = [];
   private opening = false;
@@ -48,11 +47,11 @@ export class TaskConsumer<S> {
   private readonly semaphore: Semaphore;
   private readonly tracked = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
-  private readonly decider: Decider<S>;
+  private readonly decider: Decider;
   private readonly settler: Settler;
   private readonly onConnect = () => void this.ensureChannel();
 
-  constructor(private readonly options: TaskConsumerOptions<S>) {
+  constructor(private readonly options: TaskConsumerOptions) {
     this.semaphore = new Semaphore(options.concurrency);
     // Every running task listens on the shutdown signal; more than 10 is the normal case.
     setMaxListeners(0, this.shutdown.signal);
@@ -61,7 +60,6 @@ export class TaskConsumer<S> {
       registry: options.registry,
       results,
       logger,
-      services: options.services,
       workerName,
       maxDeliveries: options.maxDeliveries ?? 5,
       shutdownSignal: this.shutdown.signal,

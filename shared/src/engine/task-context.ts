@@ -2,10 +2,10 @@ import type { Logger } from '../logging';
 import { RetryableError } from '../errors';
 
 /**
- * What a handler gets besides its kwargs. Handlers never see AMQP: they return, throw, or ask
+ * What the engine gives every attempt. Handlers never see AMQP: they return, throw, or ask
  * for a retry, and the engine settles the outcome.
  */
-export interface TaskContext<S = unknown> {
+export interface TaskRunContext {
   readonly taskId: string;
   readonly taskName: string;
   readonly queue: string;
@@ -16,10 +16,14 @@ export interface TaskContext<S = unknown> {
   readonly signal: AbortSignal;
   /** Scoped to this task: every line carries its id and name. */
   readonly logger: Logger;
-  /** Provider adapters and other collaborators the worker was built with. */
-  readonly services: S;
   /** Publishes a PROGRESS state (e.g. sent/failed/total) visible through the result API. */
   reportProgress(progress: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** What a handler gets besides its kwargs: the attempt, and its task family's services. */
+export interface TaskContext<S = unknown> extends TaskRunContext {
+  /** Provider adapters and settings of the handler's task family, built once per worker. */
+  readonly services: S;
 }
 
 /** Ask for a retry from a handler, optionally after a given delay: `throw retryTask('busy', 30)`. */

@@ -1,50 +1,84 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { TaskContract } from '@burrow/contracts';
-import type { TaskContext } from './task-context';
+import {
+  compileContract,
+  type CompiledContract,
+  type KwargsOf,
+  type ResultOf,
+  type TaskContract,
+} from '@burrow/contracts';
+import type { TaskContext, TaskRunContext } from './task-context';
 
-/** A task implementation: plain async function of validated kwargs and a context. */
-export type TaskHandler<S = unknown> = (
+/**
+ * A task implementation typed from its contract: kwargs as the schema describes them (defaults
+ * applied, validated), the result as the result schema describes it.
+ */
+export type TaskHandler<C extends TaskContract, S> = (
+  kwargs: KwargsOf<C>,
+  ctx: TaskContext<S>,
+) => Promise<ResultOf<C>>;
+
+/** A handler whose kwargs type has been checked once, by `defineHandler`, and then erased. */
+export type AnyTaskHandler<S> = (
   kwargs: Record<string, unknown>,
   ctx: TaskContext<S>,
 ) => Promise<unknown>;
 
-/** What a task module contributes: contracts, with handlers for those it implements. */
+/** A contract, with the handler that runs it when this build implements it. */
 export interface TaskDefinition<S = unknown> {
   readonly contract: TaskContract;
-  readonly handler?: TaskHandler<S> | undefined;
+  readonly handler?: AnyTaskHandler<S> | null | undefined;
 }
 
-export interface RegisteredTask<S = unknown> {
+/**
+ * Attaches a handler to its contract. The handler's types come from the contract, so it cannot
+ * be attached to the wrong task and needs no cast of its kwargs.
+ */
+export function defineHandler<C extends TaskContract, S>(
+  contract: C,
+  handler: TaskHandler<C, S>,
+): TaskDefinition<S> {
+  // The engine hands this handler only kwargs prepared (bound, defaulted, validated) against
+  // this very contract, which is what makes the erasure sound.
+  return Object.freeze({ contract, handler: handler as unknown as AnyTaskHandler<S> });
+}
+
+/** What the engine finds under a task name. */
+export interface RegisteredTask {
   readonly contract: TaskContract;
-  readonly handler: TaskHandler<S> | null;
-  /** Returns null when valid, else a readable list of schema violations. */
-  readonly validate: (kwargs: unknown) => string | null;
+  readonly compiled: CompiledContract;
+  /** Runs the handler with its family's services; null when this build has no handler. */
+  readonly run: ((kwargs: Record<string, unknown>, ctx: TaskRunContext) => Promise<unknown>) | null;
 }
 
-/** Plain map from task name to contract, handler and compiled validator. */
-export class TaskRegistry<S = unknown> {
-  private readonly tasks = new Map<string, RegisteredTask<S>>();
+/** Plain map from task name to compiled contract and handler (bound to its services). */
+export class TaskRegistry {
+  private readonly tasks = new Map<string, RegisteredTask>();
 
-  constructor(definitions: readonly TaskDefinition<S>[]) {
-    for (const { contract, handler } of definitions) {
-      const existing = this.tasks.get(contract.name);
-      if (existing?.handler && handler) throw new Error(`task ${contract.name} has two handlers`);
-      const check = TypeCompiler.Compile(contract.kwargs);
-      this.tasks.set(contract.name, {
-        contract,
-        handler: handler ?? existing?.handler ?? null,
-        validate: (kwargs) => {
-          if (check.Check(kwargs)) return null;
-          return [...check.Errors(kwargs)]
-            .slice(0, 5)
-            .map((e) => `${e.path || '(kwargs)'}: ${e.message}`)
-            .join('; ');
-        },
-      });
-    }
+  /** Registers contract-only definitions (no services needed). */
+  constructor(definitions: readonly TaskDefinition<undefined>[] = []) {
+    this.add(definitions, undefined);
   }
 
-  get(name: string): RegisteredTask<S> | undefined {
+  /**
+   * Registers definitions whose handlers receive `services` as `ctx.services`. A contract
+   * registered twice keeps the handler it has; two handlers for one task are an error.
+   */
+  add<S>(definitions: readonly TaskDefinition<S>[], services: S): this {
+    for (const { contract, handler } of definitions) {
+      const existing = this.tasks.get(contract.name);
+      if (existing?.run && handler) throw new Error(`task ${contract.name} has two handlers`);
+      const run = handler
+        ? (kwargs: Record<string, unknown>, ctx: TaskRunContext) => handler(kwargs, { ...ctx, services })
+        : (existing?.run ?? null);
+      this.tasks.set(contract.name, {
+        contract,
+        compiled: existing?.contract === contract ? existing.compiled : compileContract(contract),
+        run,
+      });
+    }
+    return this;
+  }
+
+  get(name: string): RegisteredTask | undefined {
     return this.tasks.get(name);
   }
 

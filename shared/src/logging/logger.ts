@@ -3,7 +3,27 @@ import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import { maskText, maskValue } from './mask';
 
-export type Logger = winston.Logger;
+/** Structured fields of one log line; masked by the logger, never by the caller. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * What code that logs needs: levelled lines with fields, and scoped children. Handlers and the
+ * engine depend on this, not on winston, so a test passes any object of this shape.
+ */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  /** A logger whose every line also carries `fields` (task id, name, attempt). */
+  child(fields: LogFields): Logger;
+}
+
+/** The process's root logger: a Logger that can also be flushed before exit. */
+export interface ProcessLogger extends Logger {
+  /** Resolves once every transport has written what it was given. */
+  flush(): Promise<void>;
+}
 
 export interface LoggerOptions {
   /** Process role, e.g. "worker", on every line. */
@@ -67,7 +87,7 @@ const pretty = winston.format.printf((info) => {
  * Builds a process logger: readable lines in a terminal or JSON in production, to stdout and,
  * when a directory is given, to a daily-rotated file there (14 days, 20 MB per file).
  */
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): ProcessLogger {
   const base = winston.format.combine(errorsToFields(), maskRecord(), winston.format.timestamp());
   const transports: winston.transport[] = [
     new winston.transports.Console({
@@ -85,7 +105,7 @@ export function createLogger(options: LoggerOptions): Logger {
       }),
     );
   }
-  return skipDisabledLevels(
+  const logger = skipDisabledLevels(
     winston.createLogger({
       level: options.level ?? 'info',
       silent: options.silent ?? false,
@@ -94,6 +114,13 @@ export function createLogger(options: LoggerOptions): Logger {
       transports,
     }),
   );
+  return Object.assign(logger, {
+    flush: () =>
+      new Promise<void>((resolve) => {
+        logger.on('finish', () => resolve());
+        logger.end();
+      }),
+  });
 }
 
 /**
@@ -101,12 +128,12 @@ export function createLogger(options: LoggerOptions): Logger {
  * included), so a disabled `info` per task still cost the worker more than the task. The level
  * methods return at once when their level is off; child loggers inherit this.
  */
-function skipDisabledLevels(logger: Logger): Logger {
-  const methods = logger as unknown as Record<string, (...args: unknown[]) => Logger>;
+function skipDisabledLevels(logger: winston.Logger): winston.Logger {
+  const methods = logger as unknown as Record<string, (...args: unknown[]) => winston.Logger>;
   for (const level of Object.keys(logger.levels)) {
     const write = methods[level];
     if (!write) continue;
-    methods[level] = function (this: Logger, ...args: unknown[]) {
+    methods[level] = function (this: winston.Logger, ...args: unknown[]) {
       return this.isLevelEnabled(level) ? write.apply(this, args) : this;
     };
   }

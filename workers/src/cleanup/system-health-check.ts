@@ -1,11 +1,9 @@
+import type { KwargsOf, ResultOf, systemHealthCheckTask } from '@burrow/contracts';
 import type { TaskContext } from '@burrow/shared';
-import type { WorkerServices } from '../services';
+import type { CleanupServices } from './services';
 
-interface Check {
-  status: 'up' | 'down';
-  latency_ms: number;
-  error?: string;
-}
+type Result = ResultOf<typeof systemHealthCheckTask>;
+type Check = Result['checks'][string];
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -14,9 +12,9 @@ const PROBE_TIMEOUT_MS = 5_000;
  * down with its latency. A dependency being down is the answer, not a failure of the task.
  */
 export async function systemHealthCheck(
-  _kwargs: Record<string, unknown>,
-  ctx: TaskContext<WorkerServices>,
-): Promise<unknown> {
+  _kwargs: KwargsOf<typeof systemHealthCheckTask>,
+  ctx: TaskContext<CleanupServices>,
+): Promise<Result> {
   const { probes, backend, settings } = ctx.services;
   const targets: [string, (signal: AbortSignal) => Promise<void>][] = [
     ['rabbitmq', probes.rabbitmq],
@@ -34,7 +32,7 @@ export async function systemHealthCheck(
   );
   const checks = Object.fromEntries(entries);
   const down = entries.filter(([, check]) => check.status === 'down').map(([name]) => name);
-  const status =
+  const status: Result['status'] =
     down.length === 0 ? 'healthy' : down.length === entries.length ? 'unhealthy' : 'degraded';
   if (down.length > 0)
     ctx.logger.warn('health check found dependencies down', { down: down.join(',') });

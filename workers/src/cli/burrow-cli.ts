@@ -1,22 +1,20 @@
 #!/usr/bin/env node
-import amqplib, { type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import { QUEUES } from '@burrow/contracts';
 import {
-  BrokerConnection,
   ConfigError,
-  Publisher,
   TaskClient,
   taskQueuesTopology,
   DeadLetterAdmin,
-  RedisResultStore,
-  connectRedis,
+  connectFleet,
   createLogger,
   deadQueueName,
   loadConfig,
-  redactUrl,
   type BurrowConfig,
+  type FleetConnection,
+  type RedisResultStore,
 } from '@burrow/shared';
 
 const positiveInt = (value: string): number => {
@@ -29,26 +27,29 @@ interface Session {
   readonly amqp: ChannelModel;
   readonly redis: Redis;
   readonly results: RedisResultStore;
+  readonly fleet: FleetConnection;
   readonly config: BurrowConfig;
 }
 
-/** Opens connections for one command and always closes them, so the CLI exits promptly. */
+/**
+ * Opens the fleet connection for one command (one broker connection, declaring nothing) and
+ * always closes it, so the CLI exits promptly.
+ */
 async function withSession<T>(use: (session: Session) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
   const logger = createLogger({ service: 'burrow-cli', level: 'error' });
-  const amqp = await amqplib.connect(config.rabbitmq.url).catch((err: Error) => {
-    throw new Error(`cannot reach RabbitMQ at ${redactUrl(config.rabbitmq.url)}: ${err.message}`);
+  const fleet = await connectFleet(config, logger, {
+    topology: taskQueuesTopology([]),
+    connectionName: 'burrow-cli',
+    connectTimeoutMs: 10_000,
   });
-  const redis = await connectRedis(config.redis.url, 'client', logger);
   try {
-    const results = new RedisResultStore(redis, {
-      expiresSeconds: config.results.expiresSeconds,
-      keyPrefix: config.redis.keyPrefix,
-    });
-    return await use({ amqp, redis, results, config });
+    const amqp = fleet.connection.current;
+    if (!amqp) throw new Error('the broker connection closed while starting');
+    const { redis, results } = fleet;
+    return await use({ amqp, redis, results, fleet, config });
   } finally {
-    await amqp.close().catch(() => undefined);
-    redis.disconnect();
+    await fleet.close();
   }
 }
 
@@ -188,7 +189,7 @@ program
       json: string | undefined,
       opts: { queue?: string; countdown?: number; wait?: string | boolean },
     ) =>
-      withSession(async ({ redis, results, config }) => {
+      withSession(async ({ redis, results, fleet }) => {
         let parsed: unknown;
         try {
           parsed = json === undefined ? {} : JSON.parse(json);
@@ -197,18 +198,14 @@ program
             `arguments must be JSON, e.g. '{"to_email": "a@example.com"}' or '["a@example.com"]'`,
           );
         }
-        const logger = createLogger({ service: 'burrow-cli', level: 'error' });
-        const connection = await BrokerConnection.connect({
-          url: config.rabbitmq.url,
-          logger,
-          topology: taskQueuesTopology([]),
-        });
-        const publisher = new Publisher(connection, {
-          timeoutMs: config.publish.timeoutSeconds * 1000,
-        });
         const subscriber = redis.duplicate();
         try {
-          const client = new TaskClient({ publisher, results, subscriber, origin: 'burrow-cli' });
+          const client = new TaskClient({
+            publisher: fleet.publisher,
+            results,
+            subscriber,
+            origin: 'burrow-cli',
+          });
           const id = await client.send(task, parsed as Record<string, unknown> | unknown[], {
             ...(opts.queue ? { queue: opts.queue } : {}),
             ...(opts.countdown ? { countdown: opts.countdown } : {}),
@@ -220,8 +217,6 @@ program
             print(JSON.stringify(result, null, 2));
           }
         } finally {
-          await publisher.close().catch(() => undefined);
-          await connection.close().catch(() => undefined);
           subscriber.disconnect();
         }
       }),

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       queues: config.worker.queues,
       concurrency: flags.concurrency ?? config.worker.concurrency,
       prefetch: flags.prefetch,
+      env,
       onMemoryCap: (rssMb) => {
         logger.warn('memory cap reached: draining and exiting for a fresh process', {
           rssMb,

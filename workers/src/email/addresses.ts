@@ -1,5 +1,5 @@
 import { PermanentError } from '@burrow/shared';
-import type { MailAddress } from '../providers/smtp-mailer';
+import type { MailAddress } from './smtp-mailer';
 
 /*
  * The catalogue's schema already checked every address loosely (`x@y.z`). These checks are

@@ -1,6 +1,6 @@
 import { sleep, type RateLimiter } from '../providers/fleet-rate-limiter';
-import { describeSmtpError, type SmtpFailure } from '../providers/smtp-errors';
-import type { MailAddress, Mailer, OutgoingMail } from '../providers/smtp-mailer';
+import { describeSmtpError, type SmtpFailure } from './smtp-errors';
+import type { MailAddress, Mailer, OutgoingMail } from './smtp-mailer';
 import { messageIdFor } from './addresses';
 import { compileTemplate, mergeValues, type BulkRecipientInput } from './template';
 

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { PermanentError, RetryableError, type Logger } from '@burrow/shared';
 import type { RateLimiter } from '../providers/fleet-rate-limiter';
-import { smtpTaskError, type SmtpFailure } from '../providers/smtp-errors';
-import type { Mailer } from '../providers/smtp-mailer';
+import { smtpTaskError, type SmtpFailure } from './smtp-errors';
+import type { Mailer } from './smtp-mailer';
 import { isDeliverableAddress } from './addresses';
 import { personaliser, sendToRecipient, type BulkMessage } from './bulk-recipient';
 import { isDone, type EmailState } from './email-state';

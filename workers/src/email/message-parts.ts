@@ -1,7 +1,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PermanentError } from '@burrow/shared';
-import type { MailAttachment } from '../providers/smtp-mailer';
+import type { MailAttachment } from './smtp-mailer';
 
 /** What a caller sends: bytes as base64, or a path inside the attachments directory. */
 export type AttachmentInput =

@@ -1,9 +1,9 @@
 import type { KwargsOf, ResultOf, sendBulkEmailTask } from '@burrow/contracts';
 import type { TaskContext } from '@burrow/shared';
-import type { WorkerServices } from '../services';
 import { addressList, parseMailbox } from './addresses';
 import { sendBulk, type BulkResult } from './bulk-sender';
 import { checkHeaders } from './message-parts';
+import type { EmailServices } from './services';
 import { bodySources, type BulkRecipientInput } from './template';
 
 type Kwargs = KwargsOf<typeof sendBulkEmailTask>;
@@ -26,16 +26,16 @@ export interface BulkRequest {
  * chunks within this task (see bulk-sender.ts for the resume and rate guarantees).
  */
 export async function sendBulkEmail(
-  kwargs: Record<string, unknown>,
-  ctx: TaskContext<WorkerServices>,
+  kwargs: Kwargs,
+  ctx: TaskContext<EmailServices>,
 ): Promise<Result> {
-  return runBulk(kwargs as Kwargs, ctx);
+  return runBulk(kwargs, ctx);
 }
 
 /** Validates a bulk request (before any connection) and sends it under the task's id. */
 export async function runBulk(
   request: BulkRequest,
-  ctx: TaskContext<WorkerServices>,
+  ctx: TaskContext<EmailServices>,
 ): Promise<BulkResult> {
   const { mailer, mailRate, emailState, email: settings } = ctx.services;
   const from = parseMailbox(

@@ -1,12 +1,19 @@
-import { sendBulkEmailTask, type KwargsOf, type sendDailyDigestTask } from '@burrow/contracts';
-import { PermanentError, TaskRegistry, type TaskContext } from '@burrow/shared';
-import type { WorkerServices } from '../services';
+import {
+  compileContract,
+  sendBulkEmailTask,
+  type KwargsOf,
+  type ResultOf,
+  type sendDailyDigestTask,
+} from '@burrow/contracts';
+import { PermanentError, type TaskContext } from '@burrow/shared';
+import type { EmailServices } from './services';
 import { runBulk, type BulkRequest } from './send-bulk-email';
 import { withBody } from './send-notification-to-backend';
 
 type Kwargs = KwargsOf<typeof sendDailyDigestTask>;
+type Result = ResultOf<typeof sendDailyDigestTask>;
 
-const bulkSchema = new TaskRegistry([{ contract: sendBulkEmailTask }]).get(sendBulkEmailTask.name)!;
+const bulkContract = compileContract(sendBulkEmailTask);
 const PLAN_FIELDS = [
   'recipients',
   'subject',
@@ -27,10 +34,10 @@ const PLAN_FIELDS = [
  * the backend again (a new list would not match the recorded progress).
  */
 export async function sendDailyDigest(
-  kwargs: Record<string, unknown>,
-  ctx: TaskContext<WorkerServices>,
-): Promise<Record<string, unknown>> {
-  const date = (kwargs as Kwargs).date ?? yesterdayUtc(new Date());
+  kwargs: Kwargs,
+  ctx: TaskContext<EmailServices>,
+): Promise<Result> {
+  const date = kwargs.date ?? yesterdayUtc(new Date());
   const { backend, emailState, email } = ctx.services;
   const answer = await emailState.remember(ctx.taskId, async () => {
     const response = await backend.call(
@@ -73,14 +80,14 @@ export function digestPlan(body: unknown): BulkRequest | null {
       answer[f],
     ]),
   );
-  const invalid = bulkSchema.validate(request);
-  if (invalid)
+  const prepared = bulkContract.prepare([], request);
+  if (!prepared.ok)
     throw new PermanentError(
-      `the backend's digest answer is not a valid bulk email: ${invalid}`,
+      `the backend's digest answer is not a valid bulk email: ${prepared.error.reason}`,
       'invalid_digest',
       { excType: 'ValueError' },
     );
-  return request as unknown as KwargsOf<typeof sendBulkEmailTask>;
+  return prepared.kwargs;
 }
 
 /** The day before `now`, in UTC, as YYYY-MM-DD. */

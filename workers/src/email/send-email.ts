@@ -1,10 +1,10 @@
 import type { KwargsOf, ResultOf, sendEmailTask } from '@burrow/contracts';
 import { PermanentError, RetryableError, type TaskContext } from '@burrow/shared';
-import { describeSmtpError, smtpTaskError } from '../providers/smtp-errors';
-import type { RejectedRecipient, SendReport } from '../providers/smtp-mailer';
-import type { WorkerServices } from '../services';
+import { describeSmtpError, smtpTaskError } from './smtp-errors';
+import type { RejectedRecipient, SendReport } from './smtp-mailer';
 import { addressList, messageIdFor, parseMailbox, uniqueAddresses } from './addresses';
 import { checkHeaders, loadAttachments } from './message-parts';
+import type { EmailServices } from './services';
 
 type Kwargs = KwargsOf<typeof sendEmailTask>;
 type Result = ResultOf<typeof sendEmailTask>;
@@ -15,11 +15,7 @@ type Result = ResultOf<typeof sendEmailTask>;
  * server already took are remembered per task id, so a retry (another recipient answered
  * 4xx) or a redelivery sends only to those not served yet, under the same Message-ID.
  */
-export async function sendEmail(
-  kwargs: Record<string, unknown>,
-  ctx: TaskContext<WorkerServices>,
-): Promise<Result> {
-  const k = kwargs as Kwargs;
+export async function sendEmail(k: Kwargs, ctx: TaskContext<EmailServices>): Promise<Result> {
   const { mailer, mailRate, emailState, email: settings } = ctx.services;
   const to = addressList(k.to_email, 'to_email');
   const cc = addressList(k.cc, 'cc');

@@ -1,6 +1,6 @@
 import type { KwargsOf, ResultOf, sendNotificationToBackend as contract } from '@burrow/contracts';
 import type { TaskContext } from '@burrow/shared';
-import type { WorkerServices } from '../services';
+import type { EmailServices } from './services';
 
 type Kwargs = KwargsOf<typeof contract>;
 type Result = ResultOf<typeof contract>;
@@ -15,10 +15,9 @@ export const MAX_BODY_IN_RESULT = 64 * 1024;
  * origin is ever called; 5xx, 429 and network errors retry, other 4xx are permanent.
  */
 export async function sendNotificationToBackend(
-  kwargs: Record<string, unknown>,
-  ctx: TaskContext<WorkerServices>,
+  { event, payload }: Kwargs,
+  ctx: TaskContext<EmailServices>,
 ): Promise<Result> {
-  const { event, payload } = kwargs as Kwargs;
   const { backend, email } = ctx.services;
   const response = await backend.call(
     'POST',

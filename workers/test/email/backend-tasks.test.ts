@@ -55,7 +55,7 @@ describe('backend email tasks against a real HTTP server', () => {
 
   it('send_notification_to_backend POSTs the event with the API key and the task id as Idempotency-Key', async () => {
     answer = { status: 202, body: { queued: true } };
-    const ctx = fakeContext(harness.services());
+    const ctx = fakeContext({ services: harness.services() });
     const result = await sendNotificationToBackend(
       { event: 'listing.sold', payload: { id: 7 } },
       ctx,
@@ -73,17 +73,17 @@ describe('backend email tasks against a real HTTP server', () => {
   it('send_notification_to_backend retries 5xx and gives up on 4xx', async () => {
     answer = { status: 503, body: {} };
     await expect(
-      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext(harness.services())),
+      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext({ services: harness.services() })),
     ).rejects.toBeInstanceOf(RetryableError);
     answer = { status: 422, body: { error: 'bad event' } };
     await expect(
-      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext(harness.services())),
+      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext({ services: harness.services() })),
     ).rejects.toBeInstanceOf(PermanentError);
   });
 
   it('send_daily_digest_task triggers the backend for yesterday and reports its answer', async () => {
     answer = { status: 200, body: { queued_users: 12 } };
-    const ctx = fakeContext(harness.services());
+    const ctx = fakeContext({ services: harness.services() });
     const result = await sendDailyDigest({}, ctx);
     expect(result).toEqual({
       date: yesterdayUtc(new Date()),
@@ -122,7 +122,7 @@ describe('backend email tasks against a real HTTP server', () => {
     };
     smtp.refuseRecipient('bob@example.com', 451);
     const services = harness.services();
-    const first = fakeContext(services, { maxRetries: 2 });
+    const first = fakeContext({ services, maxRetries: 2 });
     smtp.refuseRecipient('gone@example.com', 550);
     await expect(sendDailyDigest({ date: '2026-01-01' }, first)).rejects.toBeInstanceOf(
       RetryableError,
@@ -135,7 +135,7 @@ describe('backend email tasks against a real HTTP server', () => {
     smtp.refuseRecipient('bob@example.com', 451, 0);
     const result = await sendDailyDigest(
       { date: '2026-01-01' },
-      fakeContext(services, { taskId: first.taskId, retries: 1, maxRetries: 2 }),
+      fakeContext({ services, taskId: first.taskId, retries: 1, maxRetries: 2 }),
     );
     expect(seen).toHaveLength(1); // the backend was asked once; the retry used the same list
     expect(result).toMatchObject({
@@ -151,7 +151,7 @@ describe('backend email tasks against a real HTTP server', () => {
 
   it('refuses a digest answer that is not a valid bulk email', async () => {
     answer = { status: 200, body: { recipients: ['not an address'], subject: 's', body: 'b' } };
-    await expect(sendDailyDigest({}, fakeContext(harness.services()))).rejects.toThrow(
+    await expect(sendDailyDigest({}, fakeContext({ services: harness.services() }))).rejects.toThrow(
       /digest answer is not a valid bulk email/,
     );
   });

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
-import { connectRedis, createLogger, type TaskContext } from '@burrow/shared';
+import { connectRedis, createLogger } from '@burrow/shared';
 import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import type { TestSmtpServer } from '../../../testing/smtp-server';
 import { EmailState } from '../../src/email/email-state';
 import { BackendClient } from '../../src/providers/backend-client';
 import { UNLIMITED } from '../../src/providers/fleet-rate-limiter';
-import { SmtpMailer, type Mailer } from '../../src/providers/smtp-mailer';
-import type { EmailSettings, WorkerServices } from '../../src/services';
+import { SmtpMailer, type Mailer } from '../../src/email/smtp-mailer';
+import type { EmailServices, EmailSettings } from '../../src/email/services';
+
+export { fakeContext } from '../../../testing/fake-context';
 
 /** Handler-test services: real SMTP (the test server), real Redis under a unique key prefix. */
 export interface EmailHarness {
@@ -15,8 +17,8 @@ export interface EmailHarness {
   readonly mailer: Mailer;
   readonly state: EmailState;
   services(
-    overrides?: Partial<WorkerServices> & { email?: Partial<EmailSettings> },
-  ): WorkerServices;
+    overrides?: Partial<Omit<EmailServices, 'email'>> & { email?: Partial<EmailSettings> },
+  ): EmailServices;
   close(): Promise<void>;
 }
 
@@ -46,11 +48,10 @@ export async function emailHarness(
     state,
     services: (overrides = {}) => ({
       backend,
-      probes: { rabbitmq: () => Promise.resolve(), redis: () => Promise.resolve() },
-      settings: { backendHealthPaths: [] },
       mailer,
       mailRate: UNLIMITED,
       emailState: state,
+      close: () => Promise.resolve(),
       ...overrides,
       email: {
         from: 'Burrow <noreply@burrow.test>',
@@ -68,44 +69,6 @@ export async function emailHarness(
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
-    },
-  };
-}
-
-export interface FakeContext extends TaskContext<WorkerServices> {
-  readonly progress: Record<string, unknown>[];
-  readonly lines: { level: string; message: string; meta: unknown }[];
-}
-
-/** A TaskContext as the engine builds one, with progress and log lines captured. */
-export function fakeContext(
-  services: WorkerServices,
-  options: { taskId?: string; retries?: number; maxRetries?: number; signal?: AbortSignal } = {},
-): FakeContext {
-  const progress: Record<string, unknown>[] = [];
-  const lines: FakeContext['lines'] = [];
-  const logger = createLogger({ service: 'test', silent: true });
-  for (const level of ['error', 'warn', 'info', 'debug'] as const) {
-    (logger as unknown as Record<string, unknown>)[level] = (message: string, meta: unknown) => {
-      lines.push({ level, message, meta });
-      return logger;
-    };
-  }
-  (logger as unknown as { child: () => unknown }).child = () => logger;
-  return {
-    taskId: options.taskId ?? uniqueName('task'),
-    taskName: 'test',
-    queue: 'email',
-    retries: options.retries ?? 0,
-    maxRetries: options.maxRetries ?? 3,
-    signal: options.signal ?? new AbortController().signal,
-    logger,
-    services,
-    progress,
-    lines,
-    reportProgress: (p) => {
-      progress.push({ ...p });
-      return Promise.resolve();
     },
   };
 }

@@ -25,7 +25,7 @@ describe('send_email_task handler against a real SMTP server', () => {
   beforeEach(() => smtp.reset());
 
   it('sends text, HTML, copies, headers and both kinds of attachment under a Message-ID from the task id', async () => {
-    const ctx = fakeContext(harness.services({ email: { attachmentsDir: dir } }));
+    const ctx = fakeContext({ services: harness.services({ email: { attachmentsDir: dir } }) });
     const result = await sendEmail(
       {
         to_email: ['ann@example.com', 'bob@example.com'],
@@ -76,7 +76,7 @@ describe('send_email_task handler against a real SMTP server', () => {
   it('retries only the recipient the server deferred (4xx), under the same Message-ID', async () => {
     smtp.refuseRecipient('busy@example.com', 451, 1);
     const services = harness.services();
-    const first = fakeContext(services);
+    const first = fakeContext({ services });
     const error = await sendEmail(
       { to_email: ['ann@example.com', 'busy@example.com'], subject: 'Hi', body: 'x' },
       first,
@@ -84,7 +84,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect(classifyError(error)).toMatchObject({ retryable: true, code: 'smtp_451' });
 
-    const retry = fakeContext(services, { taskId: first.taskId, retries: 1 });
+    const retry = fakeContext({ services: services, taskId: first.taskId, retries: 1 });
     const result = await sendEmail(
       { to_email: ['ann@example.com', 'busy@example.com'], subject: 'Hi', body: 'x' },
       retry,
@@ -99,7 +99,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     // A redelivery of the completed send sends nothing more.
     const again = await sendEmail(
       { to_email: ['ann@example.com', 'busy@example.com'], subject: 'Hi', body: 'x' },
-      fakeContext(services, { taskId: first.taskId, retries: 2 }),
+      fakeContext({ services: services, taskId: first.taskId, retries: 2 }),
     );
     expect(again.accepted).toHaveLength(2);
     expect(smtp.mails).toHaveLength(2);
@@ -110,7 +110,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     const services = harness.services();
     const partial = await sendEmail(
       { to_email: ['ann@example.com', 'gone@example.com'], subject: 'Hi', body: 'x' },
-      fakeContext(services),
+      fakeContext({ services }),
     );
     expect(partial).toMatchObject({
       accepted: ['ann@example.com'],
@@ -119,7 +119,7 @@ describe('send_email_task handler against a real SMTP server', () => {
 
     const all = await sendEmail(
       { to_email: 'gone@example.com', subject: 'Hi', body: 'x' },
-      fakeContext(services),
+      fakeContext({ services }),
     ).catch((err: unknown) => err);
     expect(all).toBeInstanceOf(PermanentError);
     expect(all).toMatchObject({ code: 'smtp_550', excType: 'SMTPRecipientsRefused' });
@@ -129,7 +129,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     smtp.refuseRecipient('busy@example.com', 452);
     const result = await sendEmail(
       { to_email: ['ann@example.com', 'busy@example.com'], subject: 'Hi', body: 'x' },
-      fakeContext(harness.services(), { retries: 5, maxRetries: 5 }),
+      fakeContext({ services: harness.services(), retries: 5, maxRetries: 5 }),
     );
     expect(result).toMatchObject({ accepted: ['ann@example.com'], rejected: ['busy@example.com'] });
   });
@@ -140,7 +140,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     const outside = path.join(os.tmpdir(), `burrow-outside-${process.pid}.txt`);
     fs.writeFileSync(outside, 'secret');
     try {
-      for (const kwargs of [
+      const refused: Parameters<typeof sendEmail>[0][] = [
         { to_email: 'x,y@example.com', subject: 'Hi', body: 'x' },
         {
           to_email: 'ann@example.com',
@@ -160,8 +160,9 @@ describe('send_email_task handler against a real SMTP server', () => {
           body: 'x',
           attachments: [{ filename: 'p', path: outside }],
         },
-      ]) {
-        await expect(sendEmail(kwargs, fakeContext(services))).rejects.toBeInstanceOf(
+      ];
+      for (const kwargs of refused) {
+        await expect(sendEmail(kwargs, fakeContext({ services }))).rejects.toBeInstanceOf(
           PermanentError,
         );
       }
@@ -179,7 +180,7 @@ describe('send_email_task handler against a real SMTP server', () => {
     try {
       const error = await sendEmail(
         { to_email: 'ann@example.com', subject: 'Hi', body: 'x' },
-        fakeContext(downHarness.services()),
+        fakeContext({ services: downHarness.services() }),
       ).catch((err: unknown) => err);
       expect(classifyError(error)).toMatchObject({ retryable: true, code: 'smtp_connection' });
     } finally {

@@ -3,8 +3,8 @@ import { PermanentError, RetryableError } from '@burrow/shared';
 import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { startTestSmtpServer } from '../../../testing/smtp-server';
 import { RedisRateLimiter } from '../../src/providers/fleet-rate-limiter';
-import { describeSmtpError, smtpTaskError } from '../../src/providers/smtp-errors';
-import { SmtpMailer } from '../../src/providers/smtp-mailer';
+import { describeSmtpError, smtpTaskError } from '../../src/email/smtp-errors';
+import { SmtpMailer } from '../../src/email/smtp-mailer';
 
 describe('describeSmtpError', () => {
   it('reads reply codes per RFC 5321 and scopes them', () => {

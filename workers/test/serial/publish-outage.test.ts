@@ -23,8 +23,7 @@ describe('publishing while RabbitMQ is down', () => {
       logger,
       topology: taskQueuesTopology([queue]),
     });
-    const publisher = new Publisher(connection, { timeoutMs: 2_000, maxBuffered: 3 });
-    await publisher.waitForConnect();
+    const publisher = await Publisher.create(connection, { timeoutMs: 2_000, maxBuffered: 3 });
     await publisher.publishTask(queue, { id: 'before-outage', task: 'x' });
 
     await stackCommand('stop-rabbitmq');
