@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Regenerates the files derived from the task catalogue: the JSON Schemas published for other
-// languages (contracts/schemas/), the Celery client snippet (docs/celery_config.py) and the
-// catalogue section of README.md. `--check` writes nothing and exits 1 if any of them is stale,
-// so CI catches a contract change committed without its docs.
+// Regenerates the files derived from the task catalogue and the config schemas: the JSON Schemas
+// published for other languages (contracts/schemas/), the Celery client snippet
+// (docs/celery_config.py), and the catalogue and configuration sections of README.md. `--check`
+// writes nothing and exits 1 if any of them is stale, so CI catches a change committed without
+// its docs.
 //
 // Usage: node scripts/generate-docs.mjs [--check]   (after `npm run build`)
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const SCHEMAS_DIR = path.join(ROOT, 'contracts', 'schemas');
 const CELERY_CONFIG = path.join(ROOT, 'docs', 'celery_config.py');
 const README = path.join(ROOT, 'README.md');
 const SHARED_DIST = path.join(ROOT, 'shared', 'dist', 'config', 'config-schema.js');
+const WORKERS_DIST = path.join(ROOT, 'workers', 'dist', 'index.js');
 const SCHEDULER_CONFIG_DIST = path.join(ROOT, 'scheduler', 'dist', 'scheduler-config.js');
 
 function loadContracts() {
@@ -25,30 +27,56 @@ function loadContracts() {
     );
     process.exit(2);
   }
-  // contracts and shared compile to CommonJS.
+  // Every package compiles to CommonJS.
   const require = createRequire(import.meta.url);
+  const workers = require(WORKERS_DIST);
   return {
     ...require(CONTRACTS_DIST),
-    configSchema: {
-      ...require(SHARED_DIST).configSchema,
-      scheduler: require(SCHEDULER_CONFIG_DIST).schedulerConfigSchema,
-    },
+    configGroups: [
+      {
+        title: 'Every process: brokers, results, logs, publishing, worker',
+        schema: require(SHARED_DIST).configSchema,
+      },
+      { title: 'Product backend (every worker)', schema: workers.backendConfig.schema },
+      ...workers.loadAllFamilies().map((family) => ({
+        title: `${family.title} — \`${family.queue}\` workers only`,
+        schema: family.configSchema,
+      })),
+      { title: 'Scheduler', schema: require(SCHEDULER_CONFIG_DIST).schedulerConfigSchema },
+    ],
   };
 }
 
-/** The configuration table: one row per environment variable, from shared's convict schema. */
-function renderConfigTable(configSchema) {
-  const rows = ['| variable | default | meaning |', '|---|---|---|'];
-  for (const section of Object.values(configSchema)) {
-    for (const leaf of Object.values(section)) {
-      let shown = leaf.sensitive && leaf.default !== '' ? '(secret)' : JSON.stringify(leaf.default);
-      if (leaf.env === 'WORKER_NAME') shown = '`burrow@<hostname>`';
-      else shown = shown === '""' ? '(empty)' : `\`${shown.replace(/^"|"$/g, '')}\``;
-      const choices = Array.isArray(leaf.format) ? ` One of: ${leaf.format.join(', ')}.` : '';
-      rows.push(`| \`${leaf.env}\` | ${shown} | ${leaf.doc.replace(/\|/g, '\\|')}.${choices} |`);
-    }
-  }
-  return rows.join('\n') + '\n';
+/** The leaves of a convict schema (objects with an `env`), depth first. */
+function leaves(schema) {
+  return Object.values(schema).flatMap((node) =>
+    node && typeof node === 'object' && 'env' in node ? [node] : leaves(node),
+  );
+}
+
+/**
+ * The configuration tables: one per part (the process settings every burrow process reads,
+ * the backend client, each task family, the scheduler), one row per environment variable.
+ */
+function renderConfigTables(groups) {
+  return (
+    groups
+      .map(({ title, schema }) => {
+        const rows = [`**${title}**`, '', '| variable | default | meaning |', '|---|---|---|'];
+        for (const leaf of leaves(schema)) {
+          let shown =
+            leaf.sensitive && leaf.default !== '' ? '(secret)' : JSON.stringify(leaf.default);
+          if (leaf.env === 'WORKER_NAME') shown = '`burrow@<hostname>`';
+          else shown = shown === '""' ? '(empty)' : `\`${shown.replace(/^"|"$/g, '')}\``;
+          const choices = Array.isArray(leaf.format) ? ` One of: ${leaf.format.join(', ')}.` : '';
+          rows.push(
+            `| \`${leaf.env}\` | ${shown} | ${leaf.doc.replace(/\|/g, '\\|')}.${choices} |`,
+          );
+        }
+        return rows.join('\n');
+      })
+      .join('\n\n') + '\n'
+  );
 }
 
 function readOrNull(file) {
@@ -102,7 +130,7 @@ function plan(contracts) {
     renderJsonSchemas,
     renderCeleryConfig,
     renderCatalogueMarkdown,
-    configSchema,
+    configGroups,
   } = contracts;
   const wanted = new Map();
   const schemas = renderJsonSchemas(CATALOGUE);
@@ -115,7 +143,7 @@ function plan(contracts) {
   wanted.set(CELERY_CONFIG, renderCeleryConfig(CATALOGUE));
   const readme = renderReadme(readOrNull(README), {
     catalogue: renderCatalogueMarkdown(CATALOGUE),
-    config: renderConfigTable(configSchema),
+    config: renderConfigTables(configGroups),
   });
   if (readme !== null) wanted.set(README, readme);
   return wanted;

@@ -14,7 +14,9 @@ export async function connectTestClient(
 ): Promise<{ client: TaskClient; results: RedisResultStore; close(): Promise<void> }> {
   const logger = createLogger({ service: 'test-client', silent: true });
   const fleet = await connectFleet(
-    stackFleetConfig(options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {}),
+    stackFleetConfig(
+      options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {},
+    ),
     logger,
     { topology: taskQueuesTopology(queues), connectionName: 'test client', subscriber: true },
   );

@@ -1,4 +1,3 @@
-import type { Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { bindArguments, type BindResult } from './bind-arguments';
@@ -48,34 +47,33 @@ export function compileContract<C extends TaskContract>(contract: C): CompiledCo
     Value.Default(contract.kwargs, structuredClone(kwargs)) as Record<string, unknown>;
   const bind = (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) =>
     bindArguments(contract, args, kwargs);
-  return Object.freeze({
-    contract,
-    bind,
-    withDefaults,
-    validate,
-    prepare: (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => {
-      const bound = bind(args, kwargs);
-      if (!bound.ok) {
-        return {
-          ok: false as const,
-          kwargs: { ...kwargs },
-          error: { code: 'bad_arguments' as const, reason: bound.reason, excType: 'TypeError' as const },
-        };
-      }
-      const filled = withDefaults(bound.kwargs);
-      const invalid = validate(filled);
-      if (invalid !== null) {
-        return {
-          ok: false as const,
-          kwargs: bound.kwargs,
-          error: {
-            code: 'schema' as const,
-            reason: `invalid arguments for ${contract.name}: ${invalid}`,
-            excType: 'ValueError' as const,
-          },
-        };
-      }
-      return { ok: true as const, kwargs: filled as Static<C['kwargs']> };
-    },
-  });
+  const prepare = (
+    args: readonly unknown[],
+    kwargs: Readonly<Record<string, unknown>>,
+  ): PrepareResult<C> => {
+    const bound = bind(args, kwargs);
+    if (!bound.ok) {
+      return {
+        ok: false,
+        kwargs: { ...kwargs },
+        error: { code: 'bad_arguments', reason: bound.reason, excType: 'TypeError' },
+      };
+    }
+    const filled = withDefaults(bound.kwargs);
+    const invalid = validate(filled);
+    if (invalid !== null) {
+      return {
+        ok: false,
+        kwargs: bound.kwargs,
+        error: {
+          code: 'schema',
+          reason: `invalid arguments for ${contract.name}: ${invalid}`,
+          excType: 'ValueError',
+        },
+      };
+    }
+    // validate() has just checked `filled` against this very schema.
+    return { ok: true, kwargs: filled };
+  };
+  return Object.freeze({ contract, bind, withDefaults, validate, prepare });
 }

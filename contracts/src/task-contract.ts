@@ -39,6 +39,13 @@ export interface TaskContract<K extends TObject = TObject, R extends TSchema = T
   readonly kwargs: K;
   readonly result: R;
   readonly defaults: TaskDefaults;
+  /**
+   * How callers of the Python Celery service that burrow replaces call this task, in Python
+   * syntax: a backend `celery_client` helper such as `send_push_notification(user_tokens, title,
+   * body)`, or `send_daily_digest_task()` for a beat entry. Its arguments are the first `params`,
+   * in order (checked by `defineTask`), so those calls bind unchanged. Absent when unknown.
+   */
+  readonly seedCall?: string;
 }
 
 export type KwargsOf<C extends TaskContract> = Static<C['kwargs']>;
@@ -66,18 +73,57 @@ export interface TaskContractInput<K extends TObject, R extends TSchema> {
   kwargs: K;
   result: R;
   defaults?: Partial<Omit<TaskDefaults, 'retry'>> & { retry?: Partial<RetryPolicy> };
+  seedCall?: string;
 }
 
-/** Builds a frozen contract, filling defaults, and checks that `params` name real kwargs. */
-export function defineTask<K extends TObject, R extends TSchema>(
-  input: TaskContractInput<K, R>,
-): TaskContract<K, R> {
+/** The argument names of a Python call `name(a, b, c)`, or null if it is not one. */
+function seedCallArguments(call: string): string[] | null {
+  const match = /^[A-Za-z_][\w.]*\(([^()]*)\)$/.exec(call.trim());
+  if (match === null) return null;
+  const inside = (match[1] ?? '').trim();
+  return inside === '' ? [] : inside.split(',').map((name) => name.trim());
+}
+
+/** The parts of a contract that say how a call binds. */
+type Signature = Pick<TaskContract, 'name' | 'params' | 'kwargs' | 'seedCall'>;
+
+function checkParams(input: Signature): void {
   const known = new Set(Object.keys(input.kwargs.properties));
+  const seen = new Set<string>();
   for (const param of input.params) {
     if (!known.has(param)) {
       throw new Error(`task ${input.name}: positional param "${param}" is not a kwargs property`);
     }
+    if (seen.has(param))
+      throw new Error(`task ${input.name}: positional param "${param}" is listed twice`);
+    seen.add(param);
   }
+}
+
+function checkSeedCall(input: Signature): void {
+  if (input.seedCall === undefined) return;
+  const names = seedCallArguments(input.seedCall);
+  if (names === null) {
+    throw new Error(`task ${input.name}: seedCall "${input.seedCall}" is not a call name(a, b)`);
+  }
+  const leading = input.params.slice(0, names.length);
+  if (names.join(',') !== leading.join(',')) {
+    throw new Error(
+      `task ${input.name}: seedCall "${input.seedCall}" passes (${names.join(', ')}) but params begin (${leading.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Builds a frozen contract, filling defaults, and checks that `params` name real kwargs, once
+ * each, and begin with the seed call's arguments. Unlike a Python `def`, an optional param may
+ * come before a required one: push takes `user_tokens` first, though `user_id` may replace it.
+ */
+export function defineTask<K extends TObject, R extends TSchema>(
+  input: TaskContractInput<K, R>,
+): TaskContract<K, R> {
+  checkParams(input);
+  checkSeedCall(input);
   const { retry, ...rest } = input.defaults ?? {};
   const defaults: TaskDefaults = Object.freeze({
     ...DEFAULT_TASK_DEFAULTS,

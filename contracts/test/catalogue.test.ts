@@ -6,6 +6,7 @@ import {
   batchDataImportTask,
   generateReportTask,
   processNotificationQueueTask,
+  processUserDataTask,
   sendBulkEmailTask,
   sendEmailTask,
   sendNotificationToBackend,
@@ -81,7 +82,12 @@ const VALID: Record<string, readonly Record<string, unknown>[]> = {
   ],
   'tasks.email_tasks.send_daily_digest_task': [{}, { date: '2024-02-29' }],
   'tasks.notification_tasks.send_push_notification_task': [
-    { tokens: ['fcm-token-1'], title: 'Order shipped', body: 'On its way', data: { order: '42' } },
+    {
+      user_tokens: ['fcm-token-1'],
+      title: 'Order shipped',
+      body: 'On its way',
+      data: { order: '42' },
+    },
     { user_id: 42, title: 'Hi', body: '' },
     { user_id: '0b7c1d1e-2f30-4c1e-9f43-5e2c4a0e8f6b', title: 'Hi', body: 'there' },
   ],
@@ -91,6 +97,8 @@ const VALID: Record<string, readonly Record<string, unknown>[]> = {
   'tasks.notification_tasks.process_notification_queue_task': [{}, { batch_size: 500 }],
   'tasks.data_processing_tasks.process_user_data_task': [
     { user_id: 7 },
+    { user_id: 123, data_type: 'profile_update', data: { name: 'John Doe' } },
+    { user_id: '0b7c1d1e', data_type: 'account_deletion' },
     { user_id: 7, operations: ['update_statistics', 'export_data'] },
   ],
   'tasks.data_processing_tasks.generate_report_task': [
@@ -111,6 +119,13 @@ const VALID: Record<string, readonly Record<string, unknown>[]> = {
   'tasks.cleanup_tasks.system_health_check_task': [{}],
   'tasks.cleanup_tasks.daily_maintenance_task': [{}],
 };
+
+/** Python 3 keywords: not usable as a task function's parameter names. */
+const PYTHON_KEYWORDS = (
+  'False None True and as assert async await break class continue def del elif else except ' +
+  'finally for from global if import in is lambda nonlocal not or pass raise return try while ' +
+  'with yield'
+).split(' ');
 
 function check(contract: TaskContract, kwargs: unknown): string[] {
   const compiled = TypeCompiler.Compile(contract.kwargs);
@@ -138,6 +153,31 @@ describe('catalogue', () => {
     expect(sendSmsTask.params).toEqual(['phone_number', 'message']);
     expect(sendNotificationToBackend.params).toEqual(['event', 'payload']);
     expect(systemHealthCheckTask.params).toEqual([]);
+    expect(sendPushNotificationTask.params).toEqual([
+      'user_tokens',
+      'title',
+      'body',
+      'data',
+      'user_id',
+    ]);
+    expect(processUserDataTask.params).toEqual(['user_id', 'data_type', 'data', 'operations']);
+  });
+
+  it('takes every argument positionally, under a name a Python function could have', () => {
+    for (const contract of CATALOGUE) {
+      expect([contract.name, [...contract.params].sort()]).toEqual([
+        contract.name,
+        Object.keys(contract.kwargs.properties).sort(),
+      ]);
+      for (const param of contract.params) {
+        expect([contract.name, param, /^[a-z_][a-z0-9_]*$/.test(param)]).toEqual([
+          contract.name,
+          param,
+          true,
+        ]);
+        expect(PYTHON_KEYWORDS).not.toContain(param);
+      }
+    }
   });
 
   it('closes every kwargs object, nested ones included', () => {
@@ -238,11 +278,30 @@ describe('catalogue', () => {
       sendSmsTask,
       { phone_number: '+14155550123', message: 'x'.repeat(1601) },
     ],
-    ['a push without title', sendPushNotificationTask, { tokens: ['t'], body: 'x' }],
+    ['a push without title', sendPushNotificationTask, { user_tokens: ['t'], body: 'x' }],
     [
       'non-string push data',
       sendPushNotificationTask,
-      { tokens: ['t'], title: 'a', body: 'b', data: { n: 1 } },
+      { user_tokens: ['t'], title: 'a', body: 'b', data: { n: 1 } },
+    ],
+    [
+      'push tokens under their old name',
+      sendPushNotificationTask,
+      { tokens: ['t'], title: 'a', body: 'b' },
+    ],
+    ['an empty token list', sendPushNotificationTask, { user_tokens: [], title: 'a', body: 'b' }],
+    [
+      'over 500 tokens',
+      sendPushNotificationTask,
+      { user_tokens: Array.from({ length: 501 }, (_, i) => `t${i}`), title: 'a', body: 'b' },
+    ],
+    ['user data without a user', processUserDataTask, { data_type: 'activity', data: {} }],
+    ['an unknown data type', processUserDataTask, { user_id: 1, data_type: 'profile' }],
+    ['user data that is not an object', processUserDataTask, { user_id: 1, data: ['x'] }],
+    [
+      'a seed data type as a batch operation',
+      processUserDataTask,
+      { user_id: 1, operations: ['profile_update'] },
     ],
     ['a zero batch size', processNotificationQueueTask, { batch_size: 0 }],
     ['an unknown report format', generateReportTask, { report_type: 'sales', format: 'pdf' }],

@@ -1,6 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { CATALOGUE, QUEUES, sendEmailTask, systemHealthCheckTask } from '../src/catalogue';
+import {
+  CATALOGUE,
+  QUEUES,
+  sendEmailTask,
+  sendPushNotificationTask,
+  systemHealthCheckTask,
+} from '../src/catalogue';
 import { renderCatalogueMarkdown, renderCeleryConfig, renderJsonSchemas } from '../src/render';
+import { sendTaskCall } from '../src/render/python-call';
 import { defineTask } from '../src/task-contract';
 
 /** The table row of one task in the rendered markdown. */
@@ -39,6 +46,27 @@ describe('renderCatalogueMarkdown', () => {
     expect(rowOf(markdown, 'tasks.cleanup_tasks.system_health_check_task')).toContain('| none |');
   });
 
+  it("shows each task's Python call in positional order and, where known, the seed's call", () => {
+    expect(rowOf(markdown, sendPushNotificationTask.name)).toContain(
+      "<br>Call: `send_task('tasks.notification_tasks.send_push_notification_task', args=[user_tokens, title, body])`" +
+        '<br>Seed call: `send_push_notification(user_tokens, title, body)` |',
+    );
+    expect(rowOf(markdown, 'tasks.data_processing_tasks.process_user_data_task')).toContain(
+      "Call: `send_task('tasks.data_processing_tasks.process_user_data_task', args=[user_id])`" +
+        '<br>Seed call: `process_user_data(user_id, data_type, data)` |',
+    );
+    expect(rowOf(markdown, systemHealthCheckTask.name)).toContain(
+      "Call: `send_task('tasks.cleanup_tasks.system_health_check_task')`<br>Seed call: `system_health_check_task()` |",
+    );
+    const sms = rowOf(markdown, 'tasks.notification_tasks.send_sms_task');
+    expect(sms).toContain(
+      "Call: `send_task('tasks.notification_tasks.send_sms_task', args=[phone_number, message])` |",
+    );
+    expect(sms).not.toContain('Seed call');
+    expect(markdown.split('\n')[0]).toMatch(/^\*\*Call\*\* is the shortest `app.send_task`/);
+    expect(markdown.match(/\*\*Seed call\*\*/g)).toHaveLength(1);
+  });
+
   it('shows result fields and the defaults', () => {
     const sms = rowOf(markdown, 'tasks.notification_tasks.send_sms_task');
     expect(sms).toContain('`sid: string`<br>`status: string`');
@@ -63,6 +91,36 @@ describe('renderCatalogueMarkdown', () => {
     expect(renderCatalogueMarkdown(CATALOGUE)).toBe(markdown);
     expect(markdown.endsWith('|\n')).toBe(true);
     expect(renderCatalogueMarkdown(CATALOGUE, { headingLevel: 4 })).toContain('#### Queue `email`');
+  });
+});
+
+describe('sendTaskCall', () => {
+  const kwargs = Type.Object(
+    {
+      tokens: Type.Optional(Type.Array(Type.String())),
+      title: Type.String(),
+      data: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  );
+  const fixture = (name: string, params: readonly ('tokens' | 'title' | 'data')[]) =>
+    defineTask({
+      name,
+      queue: 'ext',
+      description: 'Fixture.',
+      params,
+      kwargs,
+      result: Type.Null(),
+    });
+
+  it('passes params up to the last required one, optional ones before it included', () => {
+    expect(sendTaskCall(fixture('ext.push', ['tokens', 'title', 'data']))).toBe(
+      "send_task('ext.push', args=[tokens, title])",
+    );
+    expect(sendTaskCall(fixture('ext.push', ['title', 'tokens', 'data']))).toBe(
+      "send_task('ext.push', args=[title])",
+    );
+    expect(sendTaskCall(fixture("ext.it's", []))).toBe("send_task('ext.it\\'s')");
   });
 });
 
@@ -139,6 +197,7 @@ interface SchemaNode {
 
 interface SchemaFile {
   params: string[];
+  seedCall?: string;
   kwargs: SchemaNode;
   result: SchemaNode;
   defaults: { hardTimeLimitSeconds: number };
@@ -188,6 +247,12 @@ describe('renderJsonSchemas', () => {
     expect(sms.kwargs.properties?.['phone_number']?.pattern).toBe('^\\+[1-9]\\d{6,14}$');
     const health = parse(`${systemHealthCheckTask.name}.json`);
     expect(health.params).toEqual([]);
+    expect(health.seedCall).toBe('system_health_check_task()');
+    expect(parse(`${sendPushNotificationTask.name}.json`)).toMatchObject({
+      params: ['user_tokens', 'title', 'body', 'data', 'user_id'],
+      seedCall: 'send_push_notification(user_tokens, title, body)',
+    });
+    expect(sms.seedCall).toBeUndefined();
     expect(health.result.properties?.['status']?.anyOf?.map((s) => s.const)).toEqual([
       'healthy',
       'degraded',

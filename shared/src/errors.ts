@@ -1,3 +1,5 @@
+import { pythonExceptionForCode } from './python-exceptions';
+
 /**
  * The closed set of errors burrow reasons about. Each carries a stable `code` and says whether
  * retrying can help; the engine classifies by these, never by message text.
@@ -5,9 +7,13 @@
 export abstract class BurrowError extends Error {
   abstract readonly code: string;
   abstract readonly retryable: boolean;
-  /** Python-side class name stored in results, so `AsyncResult.get()` re-raises something sensible. */
-  excType = 'Exception';
-  excModule = 'builtins';
+  /**
+   * Python-side class stored in results, so `AsyncResult.get()` re-raises something sensible.
+   * Set by a provider adapter that knows the provider's own exceptions; otherwise the code's
+   * entry in python-exceptions.ts names it.
+   */
+  excType: string | undefined;
+  excModule: string | undefined;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -24,8 +30,7 @@ export class PermanentError extends BurrowError {
     options?: { cause?: unknown; excType?: string; excModule?: string },
   ) {
     super(message, options);
-    if (options?.excType) this.excType = options.excType;
-    if (options?.excModule) this.excModule = options.excModule;
+    nameException(this, options);
   }
 }
 
@@ -39,11 +44,21 @@ export class RetryableError extends BurrowError {
   ) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
-    if (options?.excType) this.excType = options.excType;
-    if (options?.excModule) this.excModule = options.excModule;
+    nameException(this, options);
   }
   /** A provider's Retry-After, honoured instead of the computed backoff. */
   readonly retryAfterSeconds: number | null;
+}
+
+function nameException(
+  error: BurrowError,
+  options: { excType?: string; excModule?: string } | undefined,
+): void {
+  const named = options?.excType
+    ? { type: options.excType, module: options.excModule ?? 'builtins' }
+    : pythonExceptionForCode(error.code);
+  error.excType = named?.type;
+  error.excModule = named?.module;
 }
 
 /** A configuration value is missing or malformed; the process must not start. */
@@ -56,6 +71,8 @@ export class ConfigError extends BurrowError {
 export class BrokerUnavailableError extends BurrowError {
   readonly code = 'broker_unavailable';
   readonly retryable = true;
+  override excType = 'OperationalError';
+  override excModule = 'kombu.exceptions';
 }
 
 /** A handler ran past its hard time limit. */
@@ -91,8 +108,9 @@ export interface Classification {
 }
 
 /**
- * Decides retry vs permanent for anything a handler throws. Our own errors say it themselves;
- * Node and undici network errors are retryable by their code; anything else is a bug in the
+ * Decides retry vs permanent for anything a handler throws. Our own errors say it themselves
+ * (provider adapters turn an SDK's errors into ours: smtp-errors.ts, backend-client.ts); Node
+ * and undici network errors are retryable by their code; anything else is a bug in the
  * handler, which we treat as retryable (Celery's autoretry habit) so a deploy can fix it before
  * the retries run out.
  */
@@ -101,24 +119,9 @@ export function classifyError(error: unknown): Classification {
     const retryAfter = error instanceof RetryableError ? error.retryAfterSeconds : null;
     return { retryable: error.retryable, code: error.code, retryAfterSeconds: retryAfter };
   }
-  const fields = (error ?? {}) as { code?: unknown; responseCode?: unknown; statusCode?: unknown };
-  const code = fields.code;
+  const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && RETRYABLE_SYSTEM_CODES.has(code)) {
     return { retryable: true, code, retryAfterSeconds: null };
-  }
-  // SMTP replies (nodemailer's responseCode): 4xx is "try again later", 5xx is final.
-  if (typeof fields.responseCode === 'number') {
-    const smtp = fields.responseCode;
-    return { retryable: smtp < 500, code: `smtp_${smtp}`, retryAfterSeconds: null };
-  }
-  // HTTP answers surfaced by SDKs (firebase-admin, twilio): 429 and 5xx retry, other 4xx do not.
-  if (typeof fields.statusCode === 'number' && fields.statusCode >= 400) {
-    const http = fields.statusCode;
-    return {
-      retryable: http === 429 || http >= 500,
-      code: `http_${http}`,
-      retryAfterSeconds: null,
-    };
   }
   return { retryable: true, code: 'unexpected', retryAfterSeconds: null };
 }

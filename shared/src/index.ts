@@ -16,3 +16,4 @@ export {
   type FleetConnection,
   type FleetOptions,
 } from './fleet';
+export { pythonExceptionForCode, pythonExceptionOf, type PythonException } from './python-exceptions';

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src';
+import { ConfigError, loadConfig, loadConfigFragment, type ConfigFragment } from '../src';
 
 describe('loadConfig', () => {
   it('builds URLs from the seed variables with defaults', () => {
@@ -30,10 +30,37 @@ describe('loadConfig', () => {
     [{ RABBITMQ_PORT: '99999' }, /RABBITMQ_PORT/],
     [{ RESULT_EXPIRES: 'soon' }, /RESULT_EXPIRES/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ BACKEND_API_URL: 'not a url' }, /BACKEND_API_URL/],
     [{ WORKER_CONCURRENCY: '0' }, /WORKER_CONCURRENCY/],
   ])('fails naming the variable: %o', (env, pattern) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(pattern);
+  });
+});
+
+describe('loadConfigFragment', () => {
+  const fragment: ConfigFragment<{ port: number; hosts: string }> = {
+    schema: {
+      provider: {
+        port: { doc: 'port', format: 'port', default: 25, env: 'TEST_PROVIDER_PORT' },
+        hosts: { doc: 'hosts', format: String, default: 'a', env: 'TEST_PROVIDER_HOSTS' },
+      },
+    },
+    build: (values) => values.provider as { port: number; hosts: string },
+  };
+
+  it("builds a part's settings from its own variables, frozen", () => {
+    const settings = loadConfigFragment(fragment, { TEST_PROVIDER_PORT: '2525' });
+    expect(settings).toEqual({ port: 2525, hosts: 'a' });
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it('names the variable of a bad value, however deep its key', () => {
+    expect(() => loadConfigFragment(fragment, { TEST_PROVIDER_PORT: 'x' })).toThrow(
+      /TEST_PROVIDER_PORT: ports must be within range/,
+    );
+  });
+
+  it('does not read the process settings: a part fails on its own variables only', () => {
+    expect(() => loadConfigFragment(fragment, { RABBITMQ_PORT: '99999' })).not.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import {
   TimeLimitExceededError,
   classifyError,
 } from '../src/errors';
+import { pythonExceptionForCode, pythonExceptionOf } from '../src/python-exceptions';
 
 describe('classifyError', () => {
   it('trusts burrow errors, keeping a provider Retry-After', () => {
@@ -33,13 +34,56 @@ describe('classifyError', () => {
       true,
       'UND_ERR_HEADERS_TIMEOUT',
     ],
-    [Object.assign(new Error('451 try later'), { responseCode: 451 }), true, 'smtp_451'],
-    [Object.assign(new Error('550 no such user'), { responseCode: 550 }), false, 'smtp_550'],
-    [Object.assign(new Error('Too Many Requests'), { statusCode: 429 }), true, 'http_429'],
-    [Object.assign(new Error('Bad Gateway'), { statusCode: 502 }), true, 'http_502'],
-    [Object.assign(new Error('invalid token'), { statusCode: 400 }), false, 'http_400'],
     [new TypeError('x is undefined'), true, 'unexpected'],
+    // A provider's own error fields mean nothing here: its adapter must translate them.
+    [Object.assign(new Error('550 no such user'), { responseCode: 550 }), true, 'unexpected'],
+    [Object.assign(new Error('invalid token'), { statusCode: 400 }), true, 'unexpected'],
   ])('classifies %s', (error, retryable, code) => {
     expect(classifyError(error)).toEqual({ retryable, code, retryAfterSeconds: null });
+  });
+});
+
+describe('Python exception names', () => {
+  it.each([
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      'builtins',
+      'ConnectionRefusedError',
+    ],
+    [
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      'builtins',
+      'ConnectionResetError',
+    ],
+    [
+      Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }),
+      'socket',
+      'gaierror',
+    ],
+    [new RetryableError('backend answered 503', 'http_503'), 'requests.exceptions', 'HTTPError'],
+    [new PermanentError('bad address', 'invalid_address'), 'builtins', 'ValueError'],
+    [
+      new PermanentError('refused', 'smtp_550', {
+        excType: 'SMTPRecipientsRefused',
+        excModule: 'smtplib',
+      }),
+      'smtplib',
+      'SMTPRecipientsRefused',
+    ],
+    [new TimeLimitExceededError(5), 'billiard.exceptions', 'TimeLimitExceeded'],
+    [new PermanentError('no idea', 'vin'), 'builtins', 'Exception'],
+    [new RangeError('out of range'), 'builtins', 'ValueError'],
+    ['a string', 'builtins', 'Exception'],
+  ])('names %s as %s.%s', (error, module, type) => {
+    expect(pythonExceptionOf(error)).toEqual({ type, module });
+  });
+
+  it('names codes from one table, families of codes by prefix', () => {
+    expect(pythonExceptionForCode('schema')).toEqual({ type: 'ValueError', module: 'builtins' });
+    expect(pythonExceptionForCode('smtp_421')).toEqual({
+      type: 'SMTPException',
+      module: 'smtplib',
+    });
+    expect(pythonExceptionForCode('something_else')).toBeNull();
   });
 });

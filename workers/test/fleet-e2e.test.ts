@@ -140,6 +140,24 @@ describe('burrow-worker process, end to end', () => {
     expect(out.expired).toBe('TaskRevokedError');
   });
 
+  it("applies the contract's schema defaults before the handler runs", async () => {
+    const greeted = await client.send('fixtures.greet', ['Ann'], { queue: fixtureQueue });
+    await expect(client.wait(greeted, 10_000)).resolves.toEqual({
+      name: 'Ann',
+      greeting: 'Hello',
+      options: { shout: false },
+    });
+    // Python None for an optional argument means "not given": the default applies.
+    const withNone = await client.send('fixtures.greet', ['Bob', null, { shout: true }], {
+      queue: fixtureQueue,
+    });
+    await expect(client.wait(withNone, 10_000)).resolves.toEqual({
+      name: 'Bob',
+      greeting: 'Hello',
+      options: { shout: true },
+    });
+  });
+
   it('drains on SIGTERM: running tasks finish, exit code 0', async () => {
     const id = await client.send('fixtures.sleep', { seconds: 2 }, { queue: fixtureQueue });
     await eventually(async () => (await client.status(id)) === 'STARTED', 10_000, 'task STARTED');

@@ -65,6 +65,7 @@ export const systemHealthCheckTask = defineTask({
   queue,
   description: 'Probes the broker, Redis, database and providers and reports each one up or down.',
   params: [],
+  seedCall: 'system_health_check_task()',
   kwargs: Type.Object({}, { additionalProperties: false }),
   result: Type.Object({
     status: Type.Union([
@@ -96,6 +97,7 @@ export const dailyMaintenanceTask = defineTask({
   description:
     'Runs the nightly maintenance steps (expired sessions, stale results, database vacuum) in order.',
   params: [],
+  seedCall: 'daily_maintenance_task()',
   kwargs: Type.Object({}, { additionalProperties: false }),
   result: Type.Object({
     started_at: IsoDateTime,

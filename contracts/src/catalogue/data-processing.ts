@@ -5,6 +5,7 @@ import { CurrencyCode, IsoDateTime, NonNegativeInteger, UserId } from './primiti
 
 const queue: QueueName = 'data_processing';
 
+/** burrow's batch operations: what `operations` may list. */
 const UserOperation = Type.Union([
   Type.Literal('update_statistics'),
   Type.Literal('generate_recommendations'),
@@ -12,20 +13,48 @@ const UserOperation = Type.Union([
   Type.Literal('cleanup_activity'),
 ]);
 
+/**
+ * One operation in the seed's form, `process_user_data(user_id, data_type, data)`: the seed's
+ * own data types, then every batch operation.
+ */
+const UserDataType = Type.Union(
+  [
+    Type.Literal('profile_update'),
+    Type.Literal('preferences'),
+    Type.Literal('activity'),
+    Type.Literal('account_deletion'),
+    Type.Literal('export_data'),
+    Type.Literal('update_statistics'),
+    Type.Literal('generate_recommendations'),
+    Type.Literal('cleanup_activity'),
+  ],
+  { description: 'Which operation runs on data' },
+);
+
 export const processUserDataTask = defineTask({
   name: 'tasks.data_processing_tasks.process_user_data_task',
   queue,
   description:
-    "Runs the listed per-user operations (default: update_statistics) on one user's data.",
-  params: ['user_id', 'operations'],
+    "Runs one operation (data_type, on data) or several (operations) on one user's data.",
+  params: ['user_id', 'data_type', 'data', 'operations'],
+  seedCall: 'process_user_data(user_id, data_type, data)',
   kwargs: Type.Object(
     {
       user_id: UserId,
+      data_type: Type.Optional(UserDataType),
+      data: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description: 'Payload of the data_type operation, e.g. {"name": "John Doe"}',
+        }),
+      ),
+      // No schema default: defaults are filled in before the handler runs, and one here would
+      // turn every seed call (data_type, data) into an update_statistics run as well.
       operations: Type.Optional(
         Type.Array(UserOperation, {
           minItems: 1,
           uniqueItems: true,
-          default: ['update_statistics'],
+          description:
+            'Several operations at once; when neither data_type nor operations is given, update_statistics runs',
         }),
       ),
     },
@@ -33,6 +62,9 @@ export const processUserDataTask = defineTask({
   ),
   result: Type.Object({
     user_id: UserId,
+    data_type: Type.Optional(
+      Type.String({ description: 'The data_type that ran, if one was given' }),
+    ),
     completed: Type.Array(Type.String()),
     failed: Type.Array(Type.Object({ operation: Type.String(), error: Type.String() })),
   }),
@@ -142,6 +174,7 @@ export const updateExchangeRatesTask = defineTask({
   queue,
   description: 'Fetches current exchange rates against the base currency and stores them.',
   params: ['base_currency'],
+  seedCall: 'update_exchange_rates_task()',
   kwargs: Type.Object(
     {
       base_currency: Type.Optional(Type.String({ pattern: CurrencyCode.pattern, default: 'USD' })),

@@ -51,6 +51,7 @@ export const sendEmailTask = defineTask({
     'attachments',
     'headers',
   ],
+  seedCall: 'send_email(to_email, subject, body)',
   kwargs: Type.Object(
     {
       to_email: addressList(50),
@@ -171,6 +172,7 @@ export const sendDailyDigestTask = defineTask({
   description:
     "Emails each subscribed user the digest of a day's activity (the date, default yesterday UTC).",
   params: ['date'],
+  seedCall: 'send_daily_digest_task()',
   kwargs: Type.Object(
     {
       date: Type.Optional(IsoDate),

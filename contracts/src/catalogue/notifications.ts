@@ -10,16 +10,11 @@ export const sendPushNotificationTask = defineTask({
   queue,
   description:
     "Sends a push notification through FCM to the given device tokens or to the user's known devices.",
-  params: ['user_id', 'tokens', 'title', 'body', 'data'],
+  params: ['user_tokens', 'title', 'body', 'data', 'user_id'],
+  seedCall: 'send_push_notification(user_tokens, title, body)',
   kwargs: Type.Object(
     {
-      user_id: Type.Optional(
-        Type.Union(UserId.anyOf, {
-          description:
-            'Backend user whose registered devices receive it; used when tokens is absent',
-        }),
-      ),
-      tokens: Type.Optional(
+      user_tokens: Type.Optional(
         Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
           minItems: 1,
           maxItems: 500,
@@ -29,6 +24,12 @@ export const sendPushNotificationTask = defineTask({
       title: Type.String({ minLength: 1, maxLength: 256 }),
       body: Type.String({ maxLength: 4000 }),
       data: Type.Optional(StringMap),
+      user_id: Type.Optional(
+        Type.Union(UserId.anyOf, {
+          description:
+            'Backend user whose registered devices receive it; used when user_tokens is absent',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

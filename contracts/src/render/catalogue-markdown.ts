@@ -1,5 +1,6 @@
 import type { TaskContract } from '../task-contract';
 import { describeFields } from './describe-schema';
+import { sendTaskCall } from './python-call';
 
 /** Options of {@link renderCatalogueMarkdown}. */
 export interface CatalogueMarkdownOptions {
@@ -34,6 +35,16 @@ function code(text: string): string {
   return `\`${text}\``;
 }
 
+function taskCell(contract: TaskContract): string {
+  const lines = [
+    code(contract.name),
+    contract.description,
+    `Call: ${code(sendTaskCall(contract))}`,
+  ];
+  if (contract.seedCall !== undefined) lines.push(`Seed call: ${code(contract.seedCall)}`);
+  return lines.join('<br>');
+}
+
 function parametersCell(contract: TaskContract): string {
   if (contract.params.length === 0) return 'none';
   return describeFields(contract.kwargs, contract.params)
@@ -55,7 +66,7 @@ function backoffCell(contract: TaskContract): string {
 function taskRow(contract: TaskContract): string {
   const { defaults } = contract;
   const cells = [
-    `${code(contract.name)}<br>${contract.description}`,
+    taskCell(contract),
     parametersCell(contract),
     resultCell(contract),
     String(defaults.retry.maxRetries),
@@ -66,10 +77,19 @@ function taskRow(contract: TaskContract): string {
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 
+/** What the Call and Seed call lines of the task cells mean; printed above the tables. */
+const CALL_LEGEND =
+  '**Call** is the shortest `app.send_task` giving every required argument, in positional ' +
+  'order; the other parameters may follow in `args` or go by name in `kwargs`. **Seed call** ' +
+  'is how callers of the Python Celery service that burrow replaces call the task (a backend ' +
+  '`celery_client` helper or a beat entry): its arguments are the first parameters, so those ' +
+  'calls bind unchanged.';
+
 /**
- * The task catalogue as Markdown for the README: one section per queue with a table of task
- * names, positional parameters (in `args` order, `?` = optional), result fields and defaults.
- * Pure and deterministic, so CI can compare it with the committed README.
+ * The task catalogue as Markdown for the README: a legend, then one section per queue with a
+ * table of task names and Python calls, positional parameters (in `args` order, `?` =
+ * optional), result fields and defaults. Pure and deterministic, so CI can compare it with the
+ * committed README.
  */
 export function renderCatalogueMarkdown(
   catalogue: readonly TaskContract[],
@@ -85,5 +105,5 @@ export function renderCatalogueMarkdown(
       ...contracts.map(taskRow),
     ].join('\n'),
   );
-  return `${sections.join('\n\n')}\n`;
+  return `${[CALL_LEGEND, ...sections].join('\n\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import type { TaskContract } from '../task-contract';
 import { groupByQueue } from './catalogue-markdown';
+import { pyString as py } from './python-call';
 
 /** Options of {@link renderCeleryConfig}. */
 export interface CeleryConfigOptions {
@@ -11,11 +12,6 @@ export interface CeleryConfigOptions {
   readonly namespace?: string;
   /** Redis URL to write as the result backend; without it the setting is a comment. */
   readonly resultBackend?: string;
-}
-
-/** A Python string literal (single-quoted, escaped). */
-function py(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }
 
 function settingName(name: string, namespace: string): string {

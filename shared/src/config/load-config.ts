@@ -136,7 +136,8 @@ function explain(message: string, schema: Readonly<Record<string, unknown>>): st
       if (!match) return line;
       const [, path = '', rest = ''] = match;
       let node: unknown = schema;
-      for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+      for (const key of path.split('.'))
+        node = (node as Record<string, unknown> | undefined)?.[key];
       const env = (node as Partial<Leaf> | undefined)?.env;
       return typeof env === 'string' ? `${env}: ${rest}` : line;
     })

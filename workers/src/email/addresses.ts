@@ -75,7 +75,7 @@ function unquote(name: string): string {
 }
 
 function invalid(message: string): PermanentError {
-  return new PermanentError(message, 'invalid_address', { excType: 'ValueError' });
+  return new PermanentError(message, 'invalid_address');
 }
 
 /**

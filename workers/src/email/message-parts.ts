@@ -122,5 +122,5 @@ function isInside(candidate: string, root: string): boolean {
 }
 
 function invalid(message: string, code = 'invalid_message'): PermanentError {
-  return new PermanentError(message, code, { excType: 'ValueError' });
+  return new PermanentError(message, code);
 }

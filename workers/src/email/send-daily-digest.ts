@@ -85,7 +85,6 @@ export function digestPlan(body: unknown): BulkRequest | null {
     throw new PermanentError(
       `the backend's digest answer is not a valid bulk email: ${prepared.error.reason}`,
       'invalid_digest',
-      { excType: 'ValueError' },
     );
   return prepared.kwargs;
 }

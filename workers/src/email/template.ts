@@ -65,15 +65,12 @@ export function bodySources(input: {
     };
   }
   if (input.template === undefined)
-    throw new PermanentError('give body, html or template', 'invalid_message', {
-      excType: 'ValueError',
-    });
+    throw new PermanentError('give body, html or template', 'invalid_message');
   const template = BUILTIN_TEMPLATES[input.template];
   if (!template)
     throw new PermanentError(
       `unknown template ${input.template}; known: ${Object.keys(BUILTIN_TEMPLATES).join(', ')}`,
       'unknown_template',
-      { excType: 'ValueError' },
     );
   return template;
 }

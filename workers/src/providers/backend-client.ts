@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import { PermanentError, RetryableError } from '@burrow/shared';
+import { Pool, type Dispatcher } from 'undici';
+import { BurrowError, PermanentError, RetryableError } from '@burrow/shared';
 
 export interface BackendClientOptions {
   /** Origin and base path of the backend; only this origin is ever called. */
@@ -29,6 +29,24 @@ export function parseRetryAfter(
   if (/^\d+$/.test(text.trim())) return Number(text.trim());
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * A request that got no answer: network trouble and timeouts are retryable, named by their
+ * code (ECONNREFUSED reaches Python as ConnectionRefusedError); an abort by the task's own
+ * signal (soft time limit, shutdown) is passed on as it is.
+ */
+function unreachable(method: string, path: string, error: unknown): unknown {
+  if (error instanceof BurrowError) return error;
+  const fields = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (fields.name === 'AbortError') return error;
+  const reason = typeof fields.message === 'string' ? fields.message : String(error);
+  const summary = `backend ${method} ${path} unreachable: ${reason}`;
+  if (fields.name === 'TimeoutError')
+    return new RetryableError(summary, 'timeout', { cause: error, excType: 'TimeoutError' });
+  if (typeof fields.code === 'string' && fields.code !== '')
+    return new RetryableError(summary, fields.code, { cause: error });
+  return new RetryableError(summary, 'unreachable', { cause: error, excType: 'ConnectionError' });
 }
 
 /**
@@ -103,14 +121,20 @@ export class BackendClient {
     if (this.options.apiKey) headers.authorization = `Api-Key ${this.options.apiKey}`;
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.pool.request({
-      method,
-      path: url.pathname + url.search,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.body.text();
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.pool.request({
+        method,
+        path: url.pathname + url.search,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.body.text();
+    } catch (err) {
+      throw unreachable(method, path, err);
+    }
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;

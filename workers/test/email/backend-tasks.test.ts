@@ -73,11 +73,17 @@ describe('backend email tasks against a real HTTP server', () => {
   it('send_notification_to_backend retries 5xx and gives up on 4xx', async () => {
     answer = { status: 503, body: {} };
     await expect(
-      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext({ services: harness.services() })),
+      sendNotificationToBackend(
+        { event: 'e', payload: {} },
+        fakeContext({ services: harness.services() }),
+      ),
     ).rejects.toBeInstanceOf(RetryableError);
     answer = { status: 422, body: { error: 'bad event' } };
     await expect(
-      sendNotificationToBackend({ event: 'e', payload: {} }, fakeContext({ services: harness.services() })),
+      sendNotificationToBackend(
+        { event: 'e', payload: {} },
+        fakeContext({ services: harness.services() }),
+      ),
     ).rejects.toBeInstanceOf(PermanentError);
   });
 
@@ -151,8 +157,8 @@ describe('backend email tasks against a real HTTP server', () => {
 
   it('refuses a digest answer that is not a valid bulk email', async () => {
     answer = { status: 200, body: { recipients: ['not an address'], subject: 's', body: 'b' } };
-    await expect(sendDailyDigest({}, fakeContext({ services: harness.services() }))).rejects.toThrow(
-      /digest answer is not a valid bulk email/,
-    );
+    await expect(
+      sendDailyDigest({}, fakeContext({ services: harness.services() })),
+    ).rejects.toThrow(/digest answer is not a valid bulk email/);
   });
 });

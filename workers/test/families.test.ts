@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AMQP_URL, REDIS_URL, REPO_ROOT, uniqueName } from '../../testing/stack';
+import { spawnBurrow } from '../../testing/worker-process';
+
+const run = promisify(execFile);
+
+/** Modules a real worker process on `queues` has loaded, relative to the repository. */
+async function modulesLoadedBy(queues: string): Promise<string[]> {
+  const { stdout } = await run(
+    process.execPath,
+    [path.join(REPO_ROOT, 'workers/test/fixtures/loaded-modules.js')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        RABBITMQ_URL: AMQP_URL,
+        REDIS_URL,
+        LOG_DIR: '',
+        WORKER_QUEUES: queues,
+        WORKER_NAME: uniqueName('modules@test'),
+      },
+      timeout: 30_000,
+    },
+  );
+  const { loaded } = JSON.parse(stdout) as { loaded: string[] };
+  return loaded.map((file) => path.relative(REPO_ROOT, file));
+}
+
+const familyOf = (file: string) => /^workers\/dist\/([\w-]+)\//.exec(file)?.[1];
+const packageOf = (file: string) => /node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//.exec(file)?.[1];
+
+describe('a worker loads only the families of the queues it consumes', () => {
+  it('an email-only worker loads the email family and nodemailer, and no other family or SDK', async () => {
+    const loaded = await modulesLoadedBy('email');
+    const families = new Set(loaded.map(familyOf).filter((f) => f !== undefined));
+    const packages = new Set(loaded.map(packageOf).filter((p) => p !== undefined));
+    expect(families.has('email')).toBe(true);
+    expect(families.has('cleanup')).toBe(false);
+    expect(families.has('notifications')).toBe(false);
+    expect(families.has('data-processing')).toBe(false);
+    expect(packages.has('nodemailer')).toBe(true);
+    for (const sdk of ['firebase-admin', 'twilio', 'exceljs', 'csv-parse'])
+      expect(packages.has(sdk)).toBe(false);
+  });
+
+  it('a cleanup-only worker never loads nodemailer', async () => {
+    const loaded = await modulesLoadedBy('cleanup');
+    expect(new Set(loaded.map(familyOf)).has('cleanup')).toBe(true);
+    expect(new Set(loaded.map(familyOf)).has('email')).toBe(false);
+    expect(new Set(loaded.map(packageOf)).has('nodemailer')).toBe(false);
+  });
+});
+
+describe("a family's settings are read by the workers of its queue only", () => {
+  it('a bad SMTP_PORT stops an email worker, naming the variable, and exits 78', async () => {
+    const worker = spawnBurrow({ SMTP_PORT: 'twenty-five' }, ['--queues', 'email']);
+    expect(await worker.exited).toBe(78);
+    expect(worker.output()).toMatch(/configuration error: SMTP_PORT: ports must be within range/);
+  });
+
+  it('the same bad SMTP_PORT does not concern a cleanup worker', async () => {
+    const worker = spawnBurrow(
+      { SMTP_PORT: 'twenty-five', WORKER_NAME: uniqueName('cleanup@test') },
+      ['--queues', 'cleanup'],
+    );
+    try {
+      await worker.waitForLine(/worker ready/);
+    } finally {
+      worker.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
+  it('a bad BACKEND_API_URL stops any worker, naming the variable', async () => {
+    const worker = spawnBurrow({ BACKEND_API_URL: 'not a url' }, ['--queues', 'cleanup']);
+    expect(await worker.exited).toBe(78);
+    expect(worker.output()).toMatch(/BACKEND_API_URL: must be an absolute URL/);
+  });
+});
