@@ -51,10 +51,9 @@ const BY_CODE: Readonly<Record<string, PythonException>> = {
   UND_ERR_CLOSED: builtin('ConnectionError'),
 };
 
-/** Families of codes: `http_503`, `smtp_550`, `invalid_address`. */
+/** Families of codes: `http_503`, `invalid_address`. */
 const BY_PREFIX: readonly (readonly [string, PythonException])[] = [
   ['http_', { type: 'HTTPError', module: 'requests.exceptions' }],
-  ['smtp_', { type: 'SMTPException', module: 'smtplib' }],
   ['invalid_', builtin('ValueError')],
 ];
 

@@ -80,10 +80,12 @@ describe('Python exception names', () => {
 
   it('names codes from one table, families of codes by prefix', () => {
     expect(pythonExceptionForCode('schema')).toEqual({ type: 'ValueError', module: 'builtins' });
-    expect(pythonExceptionForCode('smtp_421')).toEqual({
-      type: 'SMTPException',
-      module: 'smtplib',
+    expect(pythonExceptionForCode('http_404')).toEqual({
+      type: 'HTTPError',
+      module: 'requests.exceptions',
     });
+    // A provider's own codes are named by its adapter, not here.
+    expect(pythonExceptionForCode('smtp_421')).toBeNull();
     expect(pythonExceptionForCode('something_else')).toBeNull();
   });
 });
