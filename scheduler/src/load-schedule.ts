@@ -1,4 +1,4 @@
-import { CATALOGUE } from '@burrow/contracts';
+import { CATALOGUE, compileContract } from '@burrow/contracts';
 import { ConfigError } from '@burrow/shared';
 import { DEFAULT_SCHEDULE } from './default-schedule';
 import { compileSchedule, type CompiledEntry, type ScheduleEntry } from './schedule-entry';
@@ -10,7 +10,8 @@ export type ResolvedEntry = CompiledEntry & { readonly queue: string };
 
 /**
  * The effective schedule: defaults overlaid with SCHEDULE_FILE, validated and compiled; a
- * task outside the catalogue must name its queue.
+ * task outside the catalogue must name its queue, and a catalogue task's arguments are checked
+ * against its contract here, so a bad entry stops the scheduler at start, not at 02:00.
  */
 export function loadSchedule(
   config: Pick<SchedulerConfig, 'scheduleFile' | 'timezone' | 'catchUpWindowSeconds'>,
@@ -22,11 +23,19 @@ export function loadSchedule(
     catchUpWindowSeconds: config.catchUpWindowSeconds,
   });
   return compiled.map((entry) => {
-    const queue = entry.queue ?? CATALOGUE.find((c) => c.name === entry.task)?.queue;
+    const contract = CATALOGUE.find((c) => c.name === entry.task);
+    const queue = entry.queue ?? contract?.queue;
     if (!queue)
       throw new ConfigError(
         `schedule entry ${JSON.stringify(entry.name)}: task ${entry.task} is not in the catalogue; give its queue`,
       );
+    if (contract) {
+      const prepared = compileContract(contract).prepare(entry.args ?? [], entry.kwargs ?? {});
+      if (!prepared.ok)
+        throw new ConfigError(
+          `schedule entry ${JSON.stringify(entry.name)}: ${prepared.error.reason}`,
+        );
+    }
     return { ...entry, queue };
   });
 }

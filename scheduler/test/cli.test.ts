@@ -47,4 +47,20 @@ describe('burrow-scheduler CLI', () => {
     expect(await proc.exited).toBe(78);
     expect(proc.output()).toMatch(/schedule entry "zoned": unknown time zone/);
   });
+
+  it("fails with exit 78 for an entry whose arguments do not fit its task's contract", async () => {
+    const file = writeSchedule([
+      {
+        name: 'sweep',
+        cron: '0 3 * * *',
+        task: 'tasks.cleanup_tasks.cleanup_temp_files_task',
+        kwargs: { max_age_hours: 'a day' },
+      },
+    ]);
+    const proc = spawnBurrow({ SCHEDULE_FILE: file }, ['--list'], SCRIPT);
+    expect(await proc.exited).toBe(78);
+    expect(proc.output()).toMatch(
+      /schedule entry "sweep": invalid arguments for tasks\.cleanup_tasks\.cleanup_temp_files_task: \/max_age_hours/,
+    );
+  });
 });
