@@ -1,4 +1,11 @@
-import { decodeTaskMessage, encodeTaskMessage, parseCeleryTime } from '../src/envelope';
+import {
+  CONTINUATIONS_HEADER,
+  MAX_BODY_DEPTH,
+  decodeTaskMessage,
+  encodeTaskMessage,
+  parseCeleryTime,
+} from '../src/envelope';
+import { nestsDeeperThan } from '../src/envelope/json-depth';
 
 const celeryHeaders = (over: Record<string, unknown> = {}) => ({
   lang: 'py',
@@ -132,7 +139,89 @@ describe('decodeTaskMessage', () => {
   });
 });
 
+describe('decodeTaskMessage refuses bodies that would run wrong or never settle', () => {
+  const refusal = (content: Buffer | string, headers = celeryHeaders()) => {
+    const result = decodeTaskMessage({
+      content: typeof content === 'string' ? Buffer.from(content) : content,
+      properties: { contentType: 'application/json', contentEncoding: 'utf-8', headers },
+    });
+    return result.ok ? null : result.error;
+  };
+
+  it('refuses bytes that are not UTF-8 rather than replacing them', () => {
+    const body = Buffer.concat([
+      Buffer.from('[[], {"x": "'),
+      Buffer.from([0xff]),
+      Buffer.from('"}, null]'),
+    ]);
+    expect(refusal(body)).toMatchObject({
+      code: 'invalid_utf8',
+      taskId: '5e2c4a0e-8f6b-4c1e-9f43-0b7c1d1e2f30',
+      reason: expect.stringMatching(/not valid UTF-8/),
+    });
+    // An overlong encoding and a lone surrogate are invalid too.
+    expect(refusal(Buffer.from([0x5b, 0xc0, 0xaf, 0x5d]))?.code).toBe('invalid_utf8');
+    expect(refusal(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))?.code).toBe('invalid_utf8');
+    expect(refusal(JSON.stringify([[], { x: 'naïve ✓ 😀' }, null]))).toBeNull();
+  });
+
+  it('refuses nesting past MAX_BODY_DEPTH before parsing, in the body or deep in the kwargs', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    expect(refusal(nested(50_000))).toMatchObject({
+      code: 'too_deep',
+      taskId: '5e2c4a0e-8f6b-4c1e-9f43-0b7c1d1e2f30',
+      task: 'tasks.email_tasks.send_email_task',
+    });
+    expect(refusal(`[[], {"a": ${nested(50_000)}}, {}]`)?.code).toBe('too_deep');
+    // [args, kwargs, embed] is two levels of the limit; a kwarg may use the rest.
+    expect(refusal(`[[], {"a": ${nested(MAX_BODY_DEPTH - 2)}}, null]`)).toBeNull();
+    expect(refusal(`[[], {"a": ${nested(MAX_BODY_DEPTH - 1)}}, null]`)?.code).toBe('too_deep');
+  });
+
+  it('counts only brackets outside strings, escaped quotes included', () => {
+    // A string ending in a backslash, and one holding an escaped quote before brackets.
+    const tricky = JSON.stringify(['[[[[', '\\', '\\"[[[[', '{{']);
+    expect(tricky).toBe(String.raw`["[[[[","\\","\\\"[[[[","{{"]`);
+    expect(nestsDeeperThan(tricky, 1)).toBe(false);
+    expect(nestsDeeperThan(`[${tricky}]`, 1)).toBe(true);
+    expect(nestsDeeperThan('[{"a": "]]]]"}, [[]]]', 2)).toBe(true);
+    expect(nestsDeeperThan('{"unterminated": "[[[[', 1)).toBe(false);
+    expect(refusal(JSON.stringify([[], { html: '['.repeat(10_000) }, null]))).toBeNull();
+  });
+
+  it('never throws on a header value JSON cannot print', () => {
+    let deep: unknown[] = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    for (const headers of [
+      celeryHeaders({ retries: deep }),
+      celeryHeaders({ timelimit: deep }),
+      celeryHeaders({ eta: 10n }),
+      celeryHeaders({ compression: deep }),
+    ]) {
+      const error = refusal(JSON.stringify([[], {}, null]), headers);
+      expect(error?.code).toMatch(/bad_header|unsupported_encoding/);
+      expect(error!.reason.length).toBeLessThan(250);
+    }
+  });
+});
+
 describe('encodeTaskMessage', () => {
+  it('carries the continuation count through a round trip, and only when there is one', () => {
+    expect(encodeTaskMessage({ id: 'c', task: 't' }).headers).not.toHaveProperty(
+      CONTINUATIONS_HEADER,
+    );
+    const encoded = encodeTaskMessage({ id: 'c', task: 't', continuations: 3, retries: 1 });
+    expect(encoded.headers[CONTINUATIONS_HEADER]).toBe(3);
+    const decoded = decodeTaskMessage({ content: encoded.content, properties: { ...encoded } });
+    expect(decoded.ok && decoded.message).toMatchObject({ continuations: 3, retries: 1 });
+    const first = decodeTaskMessage(raw([[], {}, null], celeryHeaders()));
+    expect(first.ok && first.message.continuations).toBe(0);
+    const bad = decodeTaskMessage(
+      raw([[], {}, null], celeryHeaders({ [CONTINUATIONS_HEADER]: -1 })),
+    );
+    expect(bad.ok ? null : bad.error.code).toBe('bad_header');
+  });
+
   it('round-trips through the decoder with Celery header names and null voids', () => {
     const encoded = encodeTaskMessage({
       id: 'id-1',

@@ -34,7 +34,12 @@ export async function runSchedulerProcess(
   });
   const { publisher, redis, results } = fleet;
   // The scheduler never waits for results, so the subscriber connection is never subscribed.
-  const client = new TaskClient({ publisher, results, subscriber: redis, origin: 'burrow-scheduler' });
+  const client = new TaskClient({
+    publisher,
+    results,
+    subscriber: redis,
+    origin: 'burrow-scheduler',
+  });
   const metrics = new SchedulerMetrics();
   const slots = new SlotStore({
     redis,

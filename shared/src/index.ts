@@ -10,10 +10,9 @@ export { TaskMetrics } from './metrics';
 export { startOpsServer, type OpsServerOptions } from './ops-server';
 export * from './dead-letters';
 export { stopOnSignals, exitOnStartFailure } from './process-lifecycle';
+export { connectFleet, type FleetConfig, type FleetConnection, type FleetOptions } from './fleet';
 export {
-  connectFleet,
-  type FleetConfig,
-  type FleetConnection,
-  type FleetOptions,
-} from './fleet';
-export { pythonExceptionForCode, pythonExceptionOf, type PythonException } from './python-exceptions';
+  pythonExceptionForCode,
+  pythonExceptionOf,
+  type PythonException,
+} from './python-exceptions';

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
     [{ RESULT_EXPIRES: 'soon' }, /RESULT_EXPIRES/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ WORKER_CONCURRENCY: '0' }, /WORKER_CONCURRENCY/],
+    [{ WORKER_REDIS_BUDGET: '0' }, /WORKER_REDIS_BUDGET: must be at least 1 second/],
   ])('fails naming the variable: %o', (env, pattern) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(pattern);

@@ -1,67 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import { defineTask } from '@burrow/contracts';
-import { PermanentError, RetryableError, TaskFailedError, type TaskDefinition } from '../src';
+import { TaskFailedError } from '../src';
 import { eventually } from '../../testing/stack';
+import { celery, fixtures } from './engine-fixtures';
 import { startEngine, type EngineHarness } from './engine-harness';
-
-const fastRetry = { maxRetries: 2, backoffSeconds: 1, backoffMaxSeconds: 1, jitter: false };
-
-function fixtures(queue: string): TaskDefinition[] {
-  const task = (
-    name: string,
-    kwargs: Parameters<typeof Type.Object>[0],
-    params: string[] = [],
-    extra = {},
-  ) =>
-    defineTask({
-      name,
-      queue,
-      description: name,
-      params,
-      kwargs: Type.Object(kwargs, { additionalProperties: false }),
-      result: Type.Unknown(),
-      defaults: { retry: fastRetry, ...extra },
-    });
-  return [
-    {
-      contract: task('t.add', { x: Type.Number(), y: Type.Number() }, ['x', 'y']),
-      handler: async ({ x, y }) => (x as number) + (y as number),
-    },
-    {
-      contract: task('t.permanent', {}),
-      handler: async () =>
-        Promise.reject(new PermanentError('card declined', 'declined', { excType: 'ValueError' })),
-    },
-    {
-      contract: task('t.flaky', { failures: Type.Integer() }),
-      handler: async ({ failures }, ctx) => {
-        if (ctx.retries < (failures as number))
-          throw new RetryableError(`flaky ${ctx.retries}`, 'flaky');
-        return { attempts: ctx.retries + 1 };
-      },
-    },
-    { contract: task('t.unimplemented', {}) },
-    {
-      contract: task('t.stubborn', {}, [], {
-        softTimeLimitSeconds: 1,
-        hardTimeLimitSeconds: 2,
-        retry: { ...fastRetry, maxRetries: 0 },
-      }),
-      handler: () => new Promise((resolve) => setTimeout(resolve, 3_000)),
-    },
-    {
-      contract: task('t.polite', {}, [], {
-        softTimeLimitSeconds: 1,
-        hardTimeLimitSeconds: 5,
-        retry: { ...fastRetry, maxRetries: 0 },
-      }),
-      handler: (_k, ctx) =>
-        new Promise((_resolve, reject) =>
-          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
-        ),
-    },
-  ];
-}
 
 describe('consumer engine on a real RabbitMQ and Redis', () => {
   let engine: EngineHarness;
@@ -178,6 +118,55 @@ describe('consumer engine on a real RabbitMQ and Redis', () => {
     expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual(['revoked']);
   });
 
+  it('revokes an expired task even when this worker has no handler for it', async () => {
+    const id = await engine.client.send(
+      't.unimplemented',
+      {},
+      { expires: new Date(Date.now() - 1_000) },
+    );
+    await expect(engine.client.wait(id, 10_000)).rejects.toThrow(/REVOKED/);
+    expect((await engine.results.get(id))?.result).toMatchObject({
+      exc_type: 'TaskRevokedError',
+      exc_message: [expect.stringMatching(/^expired at /)],
+    });
+    expect(engine.outcomes.filter((o) => o.taskId === id).map((o) => o.kind)).toEqual(['revoked']);
+  });
+
+  it('revokes an expired task unknown to this worker instead of dead-lettering it', async () => {
+    const expired = new Date(Date.now() - 60_000).toISOString();
+    await engine.publishRaw(
+      JSON.stringify([[], {}, null]),
+      celery('no.such.task', 'expired-unknown', { expires: expired }),
+    );
+    await eventually(
+      async () => (await engine.results.get('expired-unknown'))?.status === 'REVOKED',
+      10_000,
+      'REVOKED',
+    );
+    expect(engine.outcomes.filter((o) => o.taskId === 'expired-unknown')).toEqual([
+      { kind: 'revoked', taskId: 'expired-unknown' },
+    ]);
+    expect(
+      (await engine.drainDead()).filter((m) => m.properties.correlationId === 'expired-unknown'),
+    ).toEqual([]);
+  });
+
+  it('keeps the result of a completed task when an expired copy of it arrives', async () => {
+    const id = await engine.client.send('t.add', { x: 2, y: 2 });
+    await expect(engine.client.wait(id, 10_000)).resolves.toBe(4);
+    await engine.client.send(
+      't.add',
+      { x: 2, y: 2 },
+      { taskId: id, expires: new Date(Date.now() - 1_000) },
+    );
+    await eventually(
+      () => engine.outcomes.some((o) => o.taskId === id && o.kind === 'duplicate'),
+      10_000,
+      'duplicate outcome',
+    );
+    expect((await engine.results.get(id))?.status).toBe('SUCCESS');
+  });
+
   it('holds a countdown task in the delay levels, not in the worker, and runs it on time', async () => {
     const sent = Date.now();
     const id = await engine.client.send('t.add', { x: 4, y: 4 }, { countdown: 2 });
@@ -207,13 +196,6 @@ describe('bad input never crashes the worker or blocks the queue', () => {
   });
   afterAll(async () => {
     await engine?.stop();
-  });
-
-  const celery = (task: string, id: string, extra: Record<string, unknown> = {}) => ({
-    contentType: 'application/json',
-    contentEncoding: 'utf-8',
-    correlationId: id,
-    headers: { task, id, retries: 0, eta: null, expires: null, ...extra },
   });
 
   it('dead-letters each kind of poison with its reason, and tasks behind them still run', async () => {

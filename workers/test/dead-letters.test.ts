@@ -39,19 +39,21 @@ describe('burrow dead list | show | replay | purge', () => {
   });
 
   it('lists, shows, replays and purges what a worker dead-lettered', async () => {
+    // A task id is the dedupe key: a fixed one would be skipped as done by a rerun.
+    const poisonId = uniqueName('not-json');
     backend.countStatus = 400; // permanent: the backend refuses the call
     const refused = await session.client.send('fixtures.count', {}, { queue });
     await expect(session.client.wait(refused, 10_000)).rejects.toThrow(TaskFailedError);
     const connection = await amqplib.connect(AMQP_URL);
     const channel = await connection.createConfirmChannel();
     channel.sendToQueue(queue, Buffer.from('<xml/>'), {
-      headers: { task: 'fixtures.add', id: 'not-json-1' },
+      headers: { task: 'fixtures.add', id: poisonId },
       contentType: 'application/json',
     });
     await channel.waitForConfirms();
     await connection.close();
     await eventually(
-      async () => (await session.results.get('not-json-1'))?.status === 'FAILURE',
+      async () => (await session.results.get(poisonId))?.status === 'FAILURE',
       10_000,
       'poison FAILURE',
     );
@@ -72,7 +74,7 @@ describe('burrow dead list | show | replay | purge', () => {
         (line) =>
           JSON.parse(line) as { taskId: string; code: string; attempts: number; worker: string },
       );
-    expect(letters.map((l) => l.taskId).sort()).toEqual([refused, 'not-json-1'].sort());
+    expect(letters.map((l) => l.taskId).sort()).toEqual([refused, poisonId].sort());
     expect(letters.find((l) => l.taskId === refused)).toMatchObject({
       code: 'http_400',
       attempts: 1,

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { TaskFailedError } from '@burrow/shared';
+import { deleteQueues } from '../../testing/fixture-worker';
 import { AMQP_URL, REDIS_URL, REPO_ROOT, uniqueName } from '../../testing/stack';
+import { connectTestClient } from '../../testing/test-client';
 import { spawnBurrow } from '../../testing/worker-process';
 
 const run = promisify(execFile);
@@ -76,5 +80,50 @@ describe("a family's settings are read by the workers of its queue only", () => 
     const worker = spawnBurrow({ BACKEND_API_URL: 'not a url' }, ['--queues', 'cleanup']);
     expect(await worker.exited).toBe(78);
     expect(worker.output()).toMatch(/BACKEND_API_URL: must be an absolute URL/);
+  });
+});
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('a provider failure reaches Python as the exception a Python worker would raise', () => {
+  it('a refused backend connection is stored as builtins.ConnectionRefusedError', async () => {
+    const queue = uniqueName('refused');
+    const worker = spawnBurrow(
+      {
+        BACKEND_API_URL: `http://127.0.0.1:${await closedPort()}`,
+        BURROW_FIXTURE_QUEUE: queue,
+        WORKER_TASK_MODULES: path.join(REPO_ROOT, 'workers/test/fixtures/fixture-tasks.js'),
+        WORKER_NAME: uniqueName('refused@test'),
+      },
+      ['--queues', queue],
+    );
+    const session = await connectTestClient();
+    try {
+      await worker.waitForLine(/worker ready/);
+      const id = await session.client.send(
+        'fixtures.count',
+        {},
+        { queue, retry: { maxRetries: 0 } },
+      );
+      const failure = await session.client.wait(id, 15_000).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(TaskFailedError);
+      expect((await session.results.get(id))?.result).toMatchObject({
+        exc_type: 'ConnectionRefusedError',
+        exc_module: 'builtins',
+        exc_message: [expect.stringMatching(/^backend POST \/count unreachable: .*ECONNREFUSED/)],
+      });
+    } finally {
+      worker.kill('SIGTERM');
+      await worker.exited;
+      await session.close();
+      await deleteQueues(queue, `${queue}.dead`);
+    }
   });
 });

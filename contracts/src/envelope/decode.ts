@@ -1,16 +1,21 @@
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth';
 import { unwrapKombuTypes } from './kombu-types';
-import type {
-  DecodeResult,
-  EnvelopeError,
-  EnvelopeErrorCode,
-  RawTaskMessage,
-  RetryOverride,
-  TaskEmbed,
-  TaskMessage,
+import {
+  CONTINUATIONS_HEADER,
+  type DecodeResult,
+  type EnvelopeError,
+  type EnvelopeErrorCode,
+  type RawTaskMessage,
+  type RetryOverride,
+  type TaskEmbed,
+  type TaskMessage,
 } from './task-message';
 
 const JSON_TYPES = new Set(['application/json', 'application/x-json', 'text/json']);
 const UTF8 = new Set(['utf-8', 'utf8']);
+/** Refuses malformed bytes instead of replacing them with U+FFFD, which would run a task on
+ * arguments its sender never wrote. Holds no state between calls, so one instance serves all. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Decodes any supported task message: Celery protocol v2 (task name in headers, body
@@ -44,11 +49,22 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
   if (headers.compression !== undefined && headers.compression !== null) {
     return fail(
       'unsupported_encoding',
-      `compressed bodies (${String(headers.compression)}) are not supported`,
+      `compressed bodies (${preview(headers.compression)}) are not supported`,
     );
   }
 
-  const text = raw.content.toString('utf8');
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(raw.content);
+  } catch {
+    return fail('invalid_utf8', 'body is not valid UTF-8; publish UTF-8 encoded JSON');
+  }
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    return fail(
+      'too_deep',
+      `body nests arrays or objects deeper than ${MAX_BODY_DEPTH} levels; refused before parsing`,
+    );
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -90,6 +106,8 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
 
   const common = readCommonFields(headers, headerId);
   if (!common.ok) return fail('bad_header', common.reason);
+  const continuations = readCount(headers[CONTINUATIONS_HEADER], CONTINUATIONS_HEADER);
+  if (!continuations.ok) return fail('bad_header', continuations.reason);
   return {
     ok: true,
     message: {
@@ -103,6 +121,7 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
       origin: stringOrNull(headers.origin),
       ignoreResult: headers.ignore_result === true,
       retryPolicy: readRetryOverride(headers.retry_policy),
+      continuations: continuations.value,
     },
   };
 }
@@ -138,6 +157,7 @@ function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResu
       ignoreResult: false,
       retryPolicy: null,
       embed: null,
+      continuations: 0,
     },
   };
 }
@@ -151,13 +171,8 @@ function readCommonFields(
   source: Record<string, unknown>,
   id: string,
 ): { ok: true; fields: CommonFields } | { ok: false; reason: string } {
-  const retries = source.retries ?? 0;
-  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) {
-    return {
-      ok: false,
-      reason: `"retries" must be a non-negative integer, got ${JSON.stringify(retries)}`,
-    };
-  }
+  const retries = readCount(source.retries, 'retries');
+  if (!retries.ok) return retries;
   const eta = readTime(source.eta, 'eta');
   if (!eta.ok) return eta;
   const expires = readTime(source.expires, 'expires');
@@ -167,7 +182,7 @@ function readCommonFields(
   return {
     ok: true,
     fields: {
-      retries,
+      retries: retries.value,
       eta: eta.value,
       expires: expires.value,
       timelimit: timelimit.value,
@@ -175,6 +190,18 @@ function readCommonFields(
       parentId: stringOrNull(source.parent_id),
     },
   };
+}
+
+/** A non-negative integer header such as `retries`; absent or null means 0. */
+function readCount(
+  value: unknown,
+  name: string,
+): { ok: true; value: number } | { ok: false; reason: string } {
+  const count = value ?? 0;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    return { ok: false, reason: `"${name}" must be a non-negative integer, got ${preview(count)}` };
+  }
+  return { ok: true, value: count };
 }
 
 /** Parses an ISO 8601 time; a time without an offset is UTC (Celery protocol v2). */
@@ -195,7 +222,7 @@ function readTime(
   if (date === null) {
     return {
       ok: false,
-      reason: `"${name}" must be an ISO 8601 time or null, got ${JSON.stringify(value)}`,
+      reason: `"${name}" must be an ISO 8601 time or null, got ${preview(value)}`,
     };
   }
   return { ok: true, value: date.toISOString() };
@@ -209,7 +236,7 @@ function readTimelimit(
   if (!Array.isArray(value) || value.length > 2 || !value.every(valid)) {
     return {
       ok: false,
-      reason: `"timelimit" must be [hard, soft] seconds or nulls, got ${JSON.stringify(value)}`,
+      reason: `"timelimit" must be [hard, soft] seconds or nulls, got ${preview(value)}`,
     };
   }
   const [hard = null, soft = null] = value as (number | null)[];
@@ -253,4 +280,18 @@ function stringOrNull(value: unknown): string | null {
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
+}
+
+/**
+ * A header value, short, for a refusal reason. Headers are not depth-checked like the body, and
+ * JSON.stringify throws on a deeply nested or BigInt value; the decoder must not.
+ */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `(an unprintable ${typeof value})`;
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

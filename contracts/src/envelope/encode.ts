@@ -1,4 +1,4 @@
-import type { EncodedTaskMessage, TaskMessage } from './task-message';
+import { CONTINUATIONS_HEADER, type EncodedTaskMessage, type TaskMessage } from './task-message';
 
 /** Fields a caller sets to build a message; the rest take Celery's defaults. */
 export type TaskMessageInput = Pick<TaskMessage, 'id' | 'task'> &
@@ -31,6 +31,8 @@ export function encodeTaskMessage(input: TaskMessageInput): EncodedTaskMessage {
     ignore_result: input.ignoreResult ?? false,
   };
   if (input.retryPolicy) headers.retry_policy = { ...input.retryPolicy };
+  // Only burrow's own continuations carry it, so a first message stays byte-for-byte Celery's.
+  if (input.continuations) headers[CONTINUATIONS_HEADER] = input.continuations;
   return {
     content: Buffer.from(JSON.stringify([args, kwargs, embed]), 'utf8'),
     contentType: 'application/json',

@@ -39,12 +39,22 @@ export interface TaskMessage {
    */
   readonly retryPolicy: RetryOverride | null;
   readonly embed: TaskEmbed | null;
+  /**
+   * Times this task has already been continued later (burrow header `x-burrow-continuations`):
+   * a long task that paused and was re-queued to resume, which spends no retry. 0 at first.
+   */
+  readonly continuations: number;
 }
+
+/** The header that counts a task's continuations; absent (0) on messages from Celery clients. */
+export const CONTINUATIONS_HEADER = 'x-burrow-continuations';
 
 /** Why a message could not be decoded; `taskId`/`task` are set when they could be read. */
 export type EnvelopeErrorCode =
   | 'unsupported_content_type'
   | 'unsupported_encoding'
+  | 'invalid_utf8'
+  | 'too_deep'
   | 'not_json'
   | 'bad_body'
   | 'missing_task_name'

@@ -155,5 +155,23 @@ export const configSchema = {
       default: 5,
       env: 'WORKER_MAX_DELIVERIES',
     },
+    maxRedeliveries: {
+      doc: 'Times a message may return to its queue unsettled (x-delivery-count of a quorum queue) before it is dead-lettered unrun as a redelivery loop; keep it below the queue delivery-limit',
+      format: 'nat',
+      default: 10,
+      env: 'WORKER_MAX_REDELIVERIES',
+    },
+    maxContinuations: {
+      doc: 'Times a task may pause and continue later (bulk email at its soft time limit) before it is dead-lettered',
+      format: 'nat',
+      default: 20,
+      env: 'WORKER_MAX_CONTINUATIONS',
+    },
+    redisBudgetSeconds: {
+      doc: 'How long a task outcome may wait for Redis (an outage) before its delivery is handed back to the queue',
+      format: 'nat',
+      default: 60,
+      env: 'WORKER_REDIS_BUDGET',
+    },
   },
 } as const;

@@ -26,6 +26,9 @@ export interface BurrowConfig {
     readonly httpPort: number;
     readonly trackStarted: boolean;
     readonly maxDeliveries: number;
+    readonly maxRedeliveries: number;
+    readonly maxContinuations: number;
+    readonly redisBudgetSeconds: number;
     readonly maxMemoryMb: number;
   };
 }
@@ -37,6 +40,8 @@ export interface BurrowConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
   const raw = readSchema(configSchema, env) as unknown as RawConfig;
   if (raw.worker.concurrency < 1) throw new ConfigError('WORKER_CONCURRENCY: must be at least 1');
+  if (raw.worker.redisBudgetSeconds < 1)
+    throw new ConfigError('WORKER_REDIS_BUDGET: must be at least 1 second');
   return deepFreeze({
     rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },

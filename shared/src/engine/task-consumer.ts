@@ -6,8 +6,9 @@ import type { Logger } from '../logging';
 import { progressMeta, type RedisResultStore } from '../results';
 import { Decider } from './decide';
 import type { Attempt, Outcome } from './outcome';
+import { DEFAULT_REDIS_BUDGET_SECONDS } from './redis-budget';
 import { Semaphore } from './semaphore';
-import { Settler } from './settle';
+import { Settler, type SettleDecision } from './settle';
 import type { TaskRegistry } from './task-registry';
 
 export interface TaskConsumerOptions {
@@ -24,8 +25,25 @@ export interface TaskConsumerOptions {
   /** Unacked deliveries per queue. @default concurrency × 2 */
   readonly prefetch?: number;
   readonly workerName: string;
-  /** @default 5 */
+  /**
+   * Executions begun without reaching an outcome (the worker died) after which a task is
+   * dead-lettered as crash_loop. @default 5
+   */
   readonly maxDeliveries?: number;
+  /**
+   * Returns of one message to its queue (the quorum queue's x-delivery-count: requeues and
+   * channel losses) after which it is dead-lettered unrun, as redelivery_loop: a backstop
+   * against a requeue loop. Keep it below the queue's delivery-limit (RabbitMQ 4 defaults
+   * quorum queues to 20 and then drops the message, since task queues have no DLX). @default 10
+   */
+  readonly maxRedeliveries?: number;
+  /** Times a task may continue later; once more is dead-lettered. @default 20 */
+  readonly maxContinuations?: number;
+  /**
+   * How long one delivery may wait for Redis to take its outcome (an outage, repeated errors)
+   * before it is requeued. @default 60
+   */
+  readonly redisBudgetSeconds?: number;
   /** @default 30 */
   readonly shutdownGraceSeconds?: number;
   /** Store STARTED when a task begins. @default false */
@@ -56,12 +74,16 @@ export class TaskConsumer {
     // Every running task listens on the shutdown signal; more than 10 is the normal case.
     setMaxListeners(0, this.shutdown.signal);
     const { results, logger, workerName } = options;
+    const redisBudgetSeconds = options.redisBudgetSeconds ?? DEFAULT_REDIS_BUDGET_SECONDS;
     this.decider = new Decider({
       registry: options.registry,
       results,
       logger,
       workerName,
       maxDeliveries: options.maxDeliveries ?? 5,
+      maxRedeliveries: options.maxRedeliveries ?? 10,
+      maxContinuations: options.maxContinuations ?? 20,
+      redisBudgetMs: redisBudgetSeconds * 1000,
       shutdownSignal: this.shutdown.signal,
       trackStarted: options.trackStarted ?? false,
       isolate: async (run) => {
@@ -82,6 +104,7 @@ export class TaskConsumer {
       results,
       logger,
       workerName,
+      redisBudgetSeconds,
       isStopping: () => this.shutdown.signal.aborted,
       ...(options.onSettled ? { onSettled: options.onSettled } : {}),
     });
@@ -185,17 +208,39 @@ export class TaskConsumer {
   ): Promise<void> {
     await this.semaphore.acquire();
     try {
-      // Not started before shutdown: stays unacked and returns to the queue when the channel closes.
-      if (this.stopping) return;
-      const { attempt, outcome } = await this.decider.decide(queue, message);
-      await this.settler.settle({ queue, channel, message }, attempt, outcome);
+      this.carryOut(channel, message, await this.handle(queue, message));
+    } finally {
+      this.semaphore.release();
+    }
+  }
+
+  /** Decides and settles one delivery. Never throws: what goes wrong becomes a requeue. */
+  private async handle(queue: string, message: ConsumeMessage): Promise<SettleDecision> {
+    // Not started before shutdown: back to the queue now, for a worker that is staying.
+    if (this.stopping) return { kind: 'requeue', reason: 'worker stopping' };
+    try {
+      const decided = await this.decider.decide(queue, message);
+      return await this.settler.settle({ queue, message }, decided);
     } catch (err) {
-      this.options.logger.error('unexpected error handling a delivery; it stays unacked', {
+      this.options.logger.error('unexpected error handling a delivery; requeueing it', {
         error: (err as Error).message,
         stack: (err as Error).stack,
       });
-    } finally {
-      this.semaphore.release();
+      return { kind: 'requeue', reason: `unexpected error: ${(err as Error).message}` };
+    }
+  }
+
+  /** The one place a delivery is acked or handed back to the broker. */
+  private carryOut(channel: ConfirmChannel, message: ConsumeMessage, decision: SettleDecision) {
+    try {
+      if (decision.kind === 'ack') channel.ack(message);
+      else channel.nack(message, false, true);
+    } catch (err) {
+      // The channel closed under us: the broker redelivers the message anyway, and one whose
+      // outcome was stored is then recognised as a duplicate.
+      this.options.logger.warn(`${decision.kind} failed; the delivery will come back`, {
+        error: (err as Error).message,
+      });
     }
   }
 

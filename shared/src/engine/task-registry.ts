@@ -38,7 +38,8 @@ export function defineHandler<C extends TaskContract, S>(
 ): TaskDefinition<S> {
   // The engine hands this handler only kwargs prepared (bound, defaulted, validated) against
   // this very contract, which is what makes the erasure sound.
-  return Object.freeze({ contract, handler: handler as unknown as AnyTaskHandler<S> });
+  const erased: AnyTaskHandler<S> = handler;
+  return Object.freeze({ contract, handler: erased });
 }
 
 /** What the engine finds under a task name. */
@@ -67,7 +68,8 @@ export class TaskRegistry {
       const existing = this.tasks.get(contract.name);
       if (existing?.run && handler) throw new Error(`task ${contract.name} has two handlers`);
       const run = handler
-        ? (kwargs: Record<string, unknown>, ctx: TaskRunContext) => handler(kwargs, { ...ctx, services })
+        ? (kwargs: Record<string, unknown>, ctx: TaskRunContext) =>
+            handler(kwargs, { ...ctx, services })
         : (existing?.run ?? null);
       this.tasks.set(contract.name, {
         contract,

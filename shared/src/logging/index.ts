@@ -1,2 +1,8 @@
-export { createLogger, type Logger, type LogFields, type ProcessLogger, type LoggerOptions } from './logger';
+export {
+  createLogger,
+  type Logger,
+  type LogFields,
+  type ProcessLogger,
+  type LoggerOptions,
+} from './logger';
 export { maskText, maskValue } from './mask';

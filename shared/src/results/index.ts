@@ -1,2 +1,7 @@
 export * from './result-meta';
-export { RedisResultStore, type ResultStoreOptions } from './result-store';
+export {
+  RedisResultStore,
+  ResultEncodeError,
+  type ResultStoreOptions,
+  type StoreOptions,
+} from './result-store';

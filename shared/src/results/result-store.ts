@@ -1,5 +1,20 @@
 import type { Redis } from 'ioredis';
+import { PermanentError } from '../errors';
 import type { ResultMeta } from './result-meta';
+
+/**
+ * A meta that cannot be written as JSON (a BigInt, a cycle, a throwing toJSON). Nothing reached
+ * Redis, and trying again cannot help; Celery raises kombu's EncodeError for the same thing.
+ */
+export class ResultEncodeError extends PermanentError {
+  constructor(taskId: string, cause: unknown) {
+    super(
+      `the result of task ${taskId} cannot be stored as JSON: ${(cause as Error)?.message ?? String(cause)}`,
+      'result_not_serializable',
+      { cause },
+    );
+  }
+}
 
 export interface ResultStoreOptions {
   /** Seconds a result stays (Celery `result_expires`). @default 86400 */
@@ -87,14 +102,18 @@ export class RedisResultStore {
     return `${this.prefix}burrow-attempts-${taskId}`;
   }
 
-  /** Stores a meta and publishes it atomically, with the completion bookkeeping asked for. */
+  /**
+   * Stores a meta and publishes it atomically, with the completion bookkeeping asked for.
+   * Throws ResultEncodeError, before any Redis call, when the meta cannot be written as JSON.
+   */
   async store(meta: ResultMeta, options: StoreOptions = {}): Promise<void> {
     const id = meta.task_id;
+    const json = options.storeResult === false ? '' : encodeMeta(meta);
     await this.scripted.burrowStore(
       this.resultKey(id),
       this.doneKey(id),
       this.attemptsKey(id),
-      options.storeResult === false ? '' : JSON.stringify(meta),
+      json,
       this.expiresSeconds,
       options.final ? meta.status : '',
       options.final || options.endAttempt ? '1' : '0',
@@ -140,5 +159,13 @@ export class RedisResultStore {
   async get(taskId: string): Promise<ResultMeta | null> {
     const json = await this.redis.get(this.resultKey(taskId));
     return json === null ? null : (JSON.parse(json) as ResultMeta);
+  }
+}
+
+function encodeMeta(meta: ResultMeta): string {
+  try {
+    return JSON.stringify(meta);
+  } catch (err) {
+    throw new ResultEncodeError(meta.task_id, err);
   }
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { PermanentError, RetryableError, type Logger } from '@burrow/shared';
+import { ContinueLater, PermanentError, RetryableError, type Logger } from '@burrow/shared';
 import type { RateLimiter } from '../providers/fleet-rate-limiter';
 import { smtpTaskError, type SmtpFailure } from './smtp-errors';
 import type { Mailer } from './smtp-mailer';
@@ -58,11 +58,10 @@ const SYSTEMATIC_REFUSALS = 20;
  * A 5xx for a recipient is that recipient's failure in the result. 4xx replies and connection
  * trouble are retried inline a few times, then end the attempt retryably so the rest resumes
  * later (on the last attempt a recipient still deferred is recorded as failed instead). At the
- * soft time limit it stops taking recipients, lets sends in flight finish, and asks for a retry
- * in 1 s that continues where this attempt stopped; that retry counts against the task's
- * max_retries (the engine has no "continue" outcome), so one task sends for at most
- * (max_retries + 1) × the soft limit (3 × 23 min by default), and `burrow dead replay`
- * resumes one that ran out.
+ * soft time limit it stops taking recipients, lets sends in flight finish, and asks to continue
+ * in 1 s (ContinueLater): the task is re-queued as PROGRESS without spending a retry, so a large
+ * send at a low fleet rate runs on for as many soft limits as the worker allows continuations
+ * (20 × 23 min by default).
  */
 export async function sendBulk(message: BulkMessage, deps: BulkSenderDeps): Promise<BulkResult> {
   const { taskId, recipients } = message;
@@ -158,12 +157,11 @@ export async function sendBulk(message: BulkMessage, deps: BulkSenderDeps): Prom
     throw smtpTaskError(stopped);
   }
   if (deps.signal.aborted)
-    throw new RetryableError(
+    throw new ContinueLater(
       `bulk email paused after ${sent + failed} of ${total} recipients (${String(
         (deps.signal.reason as Error | undefined)?.message ?? 'aborted',
-      )}); the next attempt continues`,
-      'bulk_paused',
-      { retryAfterSeconds: 1 },
+      )}); it continues where it stopped`,
+      { afterSeconds: 1, progress: { sent, failed, total } },
     );
   if (deferred.size > 0) {
     const first = deferred.values().next().value!;

@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError, createLogger } from '@burrow/shared';
+import { ContinueLater, PermanentError, RetryableError, createLogger } from '@burrow/shared';
 import { uniqueName } from '../../../testing/stack';
 import { startTestSmtpServer, type TestSmtpServer } from '../../../testing/smtp-server';
 import { sendBulk, type BulkSenderDeps } from '../../src/email/bulk-sender';
@@ -120,8 +120,12 @@ describe('bulk sender against a real SMTP server and Redis', () => {
     await smtp.waitForMails(12);
     controller.abort(new Error('soft time limit'));
     const error = await paused.catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(RetryableError);
-    expect(error).toMatchObject({ code: 'bulk_paused', retryAfterSeconds: 1 });
+    // Not a failure: it continues later without spending a retry.
+    expect(error).toBeInstanceOf(ContinueLater);
+    expect(error).toMatchObject({
+      afterSeconds: 1,
+      progress: { sent: 12, failed: 0, total: 30 },
+    });
     expect((error as Error).message).toMatch(
       /paused after 12 of 30 recipients \(soft time limit\)/,
     );

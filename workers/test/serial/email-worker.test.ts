@@ -150,6 +150,31 @@ describe('email tasks through a real worker process', () => {
     expect(progress[0]?.result).toEqual({ sent: 0, failed: 0, total: 25 });
   });
 
+  it('pauses a bulk email at its soft time limit and continues without spending a retry', async () => {
+    const recipients = Array.from({ length: 20 }, (_, i) => `later${i}@example.com`);
+    smtp.holdAfter(8);
+    const id = await session.client.send(
+      'tasks.email_tasks.send_bulk_email_task',
+      { recipients, subject: 'Continued', body: 'Part of a long send' },
+      { softTimeLimit: 1, timeLimit: 60 },
+    );
+    await worker.waitForLine(new RegExp(`^(?=.*${id})(?=.*task paused; continuing later)`), 20_000);
+    const paused = states.states(id).filter((m) => m.status === 'PROGRESS');
+    expect(paused.at(-1)?.result).toEqual({ sent: 8, failed: 0, total: 20 });
+    smtp.release();
+    await expect(session.client.wait(id, 30_000)).resolves.toEqual({
+      total: 20,
+      sent: 20,
+      failed: 0,
+      failures: [],
+    });
+    const seen = states.states(id);
+    expect(seen.map((m) => m.status)).not.toContain('RETRY');
+    expect(seen.at(-1)).toMatchObject({ status: 'SUCCESS', retries: 0 });
+    const mails = await smtp.waitForMails(20, { filter: mine(id) });
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(20);
+  });
+
   it('posts a notification to the backend keyed by the task id', async () => {
     const id = await session.client.send('tasks.email_tasks.send_notification_to_backend', [
       'user.signed_up',
