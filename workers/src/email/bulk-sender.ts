@@ -2,9 +2,14 @@ import { setMaxListeners } from 'node:events';
 import { ContinueLater, PermanentError, RetryableError, type Logger } from '@burrow/shared';
 import type { RateLimiter } from '../providers/fleet-rate-limiter';
 import { smtpTaskError, type SmtpFailure } from './smtp-errors';
-import type { Mailer } from './smtp-mailer';
+import type { Mailer, OutgoingMail } from './smtp-mailer';
 import { isDeliverableAddress } from './addresses';
-import { personaliser, sendToRecipient, type BulkMessage } from './bulk-recipient';
+import {
+  personaliser,
+  sendToRecipient,
+  type BulkMessage,
+  type RecipientOutcome,
+} from './bulk-recipient';
 import { isDone, type EmailState } from './email-state';
 
 export type { BulkMessage } from './bulk-recipient';
@@ -64,46 +69,82 @@ const SYSTEMATIC_REFUSALS = 20;
  * (20 × 23 min by default).
  */
 export async function sendBulk(message: BulkMessage, deps: BulkSenderDeps): Promise<BulkResult> {
-  const { taskId, recipients } = message;
-  const total = recipients.length;
-  const snapshot = await deps.state.loadBulk(taskId);
-  const failures = new Map(snapshot.failures);
-  let done = 0;
-  for (let i = 0; i < total; i += 1) if (isDone(snapshot.done, i)) done += 1;
-  let failed = failures.size;
-  let sent = done - failed;
-  if (done > 0) deps.logger.info('bulk email resuming', { total, sent, failed });
-
-  const build = personaliser(message, deps.messageIdDomain);
+  const run = await BulkRun.resume(message, deps);
   const signals = followSignal(deps.signal, deps.drainMs ?? 3_000);
-  const deferred = new Map<number, SmtpFailure>();
-  // An object, not a `let`: the loops below set it, and TypeScript narrows a local `let` to null.
-  const halt: { failure: SmtpFailure | null } = { failure: null };
-  let refusedInARow = 0;
-  let cursor = 0;
-  const next = (): number | undefined => {
-    while (cursor < total && isDone(snapshot.done, cursor)) cursor += 1;
-    return cursor < total ? cursor++ : undefined;
-  };
-
   const progress = throttled(deps.progressIntervalMs ?? 1_000, () =>
-    deps.reportProgress({ sent, failed, total }),
+    deps.reportProgress(run.counts()),
   );
-  const fail = async (index: number, email: string, error: string) => {
-    failures.set(index, { email, error });
-    failed += 1;
-    await deps.state.markFailed(taskId, index, email, error);
-  };
+  const loop = (limit?: number) => run.sendNext(signals, () => progress.maybe(), limit);
+  try {
+    await progress.now();
+    // One mail alone first: it opens a connection (a cold start takes a while), so the tokens
+    // the parallel sends reserve next are not spent waiting for it and then sent in a burst.
+    await loop(1);
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, () => loop()));
+  } finally {
+    signals.dispose();
+    await progress.settle();
+  }
+  return run.finish();
+}
 
-  const loop = async (limit = Number.POSITIVE_INFINITY): Promise<void> => {
+/** One attempt of a bulk send: what is done (from Redis and from this attempt), and what is not. */
+class BulkRun {
+  private readonly build: (index: number) => OutgoingMail;
+  private readonly deferred = new Map<number, SmtpFailure>();
+  /** Set when the whole send must stop: a session failure, or systematic refusals. */
+  private halted: SmtpFailure | null = null;
+  private refusedInARow = 0;
+  private cursor = 0;
+
+  private constructor(
+    private readonly message: BulkMessage,
+    private readonly deps: BulkSenderDeps,
+    private readonly done: Buffer,
+    private readonly failures: Map<number, { email: string; error: string }>,
+    private sent: number,
+    private failed: number,
+  ) {
+    this.build = personaliser(message, deps.messageIdDomain);
+  }
+
+  /** Picks up what earlier attempts of the same task recorded. */
+  static async resume(message: BulkMessage, deps: BulkSenderDeps): Promise<BulkRun> {
+    const total = message.recipients.length;
+    const snapshot = await deps.state.loadBulk(message.taskId);
+    let done = 0;
+    for (let i = 0; i < total; i += 1) if (isDone(snapshot.done, i)) done += 1;
+    const failed = snapshot.failures.size;
+    if (done > 0) deps.logger.info('bulk email resuming', { total, sent: done - failed, failed });
+    return new BulkRun(
+      message,
+      deps,
+      snapshot.done,
+      new Map(snapshot.failures),
+      done - failed,
+      failed,
+    );
+  }
+
+  counts(): { sent: number; failed: number; total: number } {
+    return { sent: this.sent, failed: this.failed, total: this.message.recipients.length };
+  }
+
+  /** Sends to recipients not yet done, one at a time, until told to stop or none is left. */
+  async sendNext(
+    signals: { stop: AbortSignal; send: AbortSignal },
+    onEach: () => void,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    const { deps } = this;
     for (let taken = 0; taken < limit; taken += 1) {
-      if (deps.signal.aborted || halt.failure) return;
-      const index = next();
+      if (deps.signal.aborted || this.halted) return;
+      const index = this.nextIndex();
       if (index === undefined) return;
-      const mail = build(index);
+      const mail = this.build(index);
       const email = mail.to[0]!.address;
       if (!isDeliverableAddress(email)) {
-        await fail(index, email, 'invalid address');
+        await this.fail(index, email, 'invalid address');
         continue;
       }
       const outcome = await sendToRecipient(mail, {
@@ -116,63 +157,79 @@ export async function sendBulk(message: BulkMessage, deps: BulkSenderDeps): Prom
       });
       if (outcome.kind === 'aborted') return;
       if (outcome.kind === 'session') {
-        halt.failure = outcome.failure;
+        this.halted = outcome.failure;
         return;
       }
-      if (outcome.kind === 'sent') {
-        refusedInARow = 0;
-        sent += 1;
-        await deps.state.markSent(taskId, index);
-      } else if (outcome.kind === 'failed' || deps.lastAttempt) {
-        await fail(index, email, `${outcome.failure.code}: ${outcome.failure.message}`);
-        deps.logger.warn('bulk email recipient refused', { to: email, code: outcome.failure.code });
-        if (outcome.failure.scope === 'message' && sent === 0) refusedInARow += 1;
-        if (refusedInARow >= SYSTEMATIC_REFUSALS) halt.failure = outcome.failure;
-      } else {
-        deferred.set(index, outcome.failure);
-      }
-      progress.maybe();
+      await this.record(index, email, outcome);
+      onEach();
     }
-  };
+  }
 
-  try {
-    await progress.now();
-    // One mail alone first: it opens a connection (a cold start takes a while), so the tokens
-    // the parallel sends reserve next are not spent waiting for it and then sent in a burst.
-    await loop(1);
-    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, () => loop()));
-  } finally {
-    signals.dispose();
-    await progress.settle();
+  private nextIndex(): number | undefined {
+    const total = this.message.recipients.length;
+    while (this.cursor < total && isDone(this.done, this.cursor)) this.cursor += 1;
+    return this.cursor < total ? this.cursor++ : undefined;
   }
-  const stopped = halt.failure;
-  if (stopped) {
-    deps.logger.warn('bulk email stopped', { code: stopped.code, sent, failed, total });
-    if (refusedInARow >= SYSTEMATIC_REFUSALS)
-      throw new PermanentError(
-        `the first ${refusedInARow} messages were all refused: ${stopped.message}`,
-        stopped.code,
-        { excType: stopped.excType, excModule: 'smtplib' },
+
+  private async record(
+    index: number,
+    email: string,
+    outcome: Exclude<RecipientOutcome, { kind: 'session' | 'aborted' }>,
+  ): Promise<void> {
+    if (outcome.kind === 'sent') {
+      this.refusedInARow = 0;
+      this.sent += 1;
+      await this.deps.state.markSent(this.message.taskId, index);
+    } else if (outcome.kind === 'failed' || this.deps.lastAttempt) {
+      const { failure } = outcome;
+      await this.fail(index, email, `${failure.code}: ${failure.message}`);
+      this.deps.logger.warn('bulk email recipient refused', { to: email, code: failure.code });
+      if (failure.scope === 'message' && this.sent === 0) this.refusedInARow += 1;
+      if (this.refusedInARow >= SYSTEMATIC_REFUSALS) this.halted = failure;
+    } else {
+      this.deferred.set(index, outcome.failure);
+    }
+  }
+
+  private async fail(index: number, email: string, error: string): Promise<void> {
+    this.failures.set(index, { email, error });
+    this.failed += 1;
+    await this.deps.state.markFailed(this.message.taskId, index, email, error);
+  }
+
+  /** The attempt's end: the result, or the error that says stop, continue later or retry. */
+  finish(): BulkResult {
+    const { deps } = this;
+    const { sent, failed, total } = this.counts();
+    const stopped = this.halted;
+    if (stopped) {
+      deps.logger.warn('bulk email stopped', { code: stopped.code, sent, failed, total });
+      if (this.refusedInARow >= SYSTEMATIC_REFUSALS)
+        throw new PermanentError(
+          `the first ${this.refusedInARow} messages were all refused: ${stopped.message}`,
+          stopped.code,
+          { excType: stopped.excType, excModule: 'smtplib' },
+        );
+      throw smtpTaskError(stopped);
+    }
+    if (deps.signal.aborted)
+      throw new ContinueLater(
+        `bulk email paused after ${sent + failed} of ${total} recipients (${String(
+          (deps.signal.reason as Error | undefined)?.message ?? 'aborted',
+        )}); it continues where it stopped`,
+        { afterSeconds: 1, progress: { sent, failed, total } },
       );
-    throw smtpTaskError(stopped);
+    if (this.deferred.size > 0) {
+      const first = this.deferred.values().next().value!;
+      throw new RetryableError(
+        `${this.deferred.size} recipient(s) deferred by the server (${first.message}); the next attempt retries only them`,
+        first.code,
+        { excType: first.excType, excModule: 'smtplib' },
+      );
+    }
+    const ordered = [...this.failures.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
+    return { total, sent, failed, failures: ordered };
   }
-  if (deps.signal.aborted)
-    throw new ContinueLater(
-      `bulk email paused after ${sent + failed} of ${total} recipients (${String(
-        (deps.signal.reason as Error | undefined)?.message ?? 'aborted',
-      )}); it continues where it stopped`,
-      { afterSeconds: 1, progress: { sent, failed, total } },
-    );
-  if (deferred.size > 0) {
-    const first = deferred.values().next().value!;
-    throw new RetryableError(
-      `${deferred.size} recipient(s) deferred by the server (${first.message}); the next attempt retries only them`,
-      first.code,
-      { excType: first.excType, excModule: 'smtplib' },
-    );
-  }
-  const ordered = [...failures.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
-  return { total, sent, failed, failures: ordered };
 }
 
 /**

@@ -1,12 +1,11 @@
 import {
-  BrokerConnection,
   BrokerUnavailableError,
-  Publisher,
+  connectFleet,
   createLogger,
   taskQueuesTopology,
 } from '@burrow/shared';
 import { deleteQueues } from '../../../testing/fixture-worker';
-import { AMQP_URL, uniqueName } from '../../../testing/stack';
+import { stackFleetConfig, uniqueName } from '../../../testing/stack';
 import { stackCommand } from '../../../testing/stack-control';
 
 describe('publishing while RabbitMQ is down', () => {
@@ -18,12 +17,15 @@ describe('publishing while RabbitMQ is down', () => {
 
   it('waits a bounded time in a bounded buffer, then fails loudly; never drops silently', async () => {
     const logger = createLogger({ service: 'test', silent: true });
-    const connection = await BrokerConnection.connect({
-      url: AMQP_URL,
+    const fleet = await connectFleet(
+      stackFleetConfig({ publishTimeoutMs: 2_000, maxBuffered: 3 }),
       logger,
-      topology: taskQueuesTopology([queue]),
-    });
-    const publisher = await Publisher.create(connection, { timeoutMs: 2_000, maxBuffered: 3 });
+      {
+        topology: taskQueuesTopology([queue]),
+        connectionName: 'publish outage test',
+      },
+    );
+    const { publisher } = fleet;
     await publisher.publishTask(queue, { id: 'before-outage', task: 'x' });
 
     await stackCommand('stop-rabbitmq');
@@ -49,7 +51,6 @@ describe('publishing while RabbitMQ is down', () => {
 
     await stackCommand('start-rabbitmq');
     await publisher.publishTask(queue, { id: 'after-outage', task: 'x' });
-    await publisher.close();
-    await connection.close();
+    await fleet.close();
   });
 });
