@@ -30,6 +30,25 @@ module.exports = {
       to: { path: ['^workers/', '^bench/'] },
     },
     {
+      name: 'families-stand-alone',
+      comment:
+        'a task family imports shared providers (workers/src/providers) but never another family: a worker loads only its own',
+      severity: 'error',
+      from: { path: '^workers/src/(email|notifications|data-processing|cleanup)/' },
+      to: {
+        path: '^workers/src/(email|notifications|data-processing|cleanup)/',
+        pathNot: '^workers/src/$1/',
+      },
+    },
+    {
+      name: 'families-load-on-demand',
+      comment:
+        'only families.ts reaches a family (by require, on demand) and only the public index exports its pieces; startWorker must not import one',
+      severity: 'error',
+      from: { path: '^workers/src/(worker|family|task-modules|cli/worker-cli)\\.ts$' },
+      to: { path: '^workers/src/(email|notifications|data-processing|cleanup)/' },
+    },
+    {
       name: 'no-deep-imports',
       comment: "import a package by its name, never another package's src/",
       severity: 'error',
