@@ -42,9 +42,13 @@ export function compileContract<C extends TaskContract>(contract: C): CompiledCo
       .map((e) => `${e.path || '(kwargs)'}: ${e.message}`)
       .join('; ');
   };
+  // Most contracts declare no default at all: they skip the clone and the schema walk.
+  const fillsDefaults = declaresDefault(contract.kwargs);
   const withDefaults = (kwargs: Readonly<Record<string, unknown>>): Record<string, unknown> =>
-    // Value.Default mutates and may return a new value for a non-object; kwargs is an object.
-    Value.Default(contract.kwargs, structuredClone(kwargs)) as Record<string, unknown>;
+    fillsDefaults
+      ? // Value.Default fills in place; the caller's kwargs (the message's) stay as sent.
+        (Value.Default(contract.kwargs, structuredClone(kwargs)) as Record<string, unknown>)
+      : { ...kwargs };
   const bind = (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) =>
     bindArguments(contract, args, kwargs);
   const prepare = (
@@ -76,4 +80,12 @@ export function compileContract<C extends TaskContract>(contract: C): CompiledCo
     return { ok: true, kwargs: filled };
   };
   return Object.freeze({ contract, bind, withDefaults, validate, prepare });
+}
+
+/** Whether a schema, or any schema inside it, declares a `default`. */
+function declaresDefault(schema: unknown): boolean {
+  if (schema === null || typeof schema !== 'object') return false;
+  if (Array.isArray(schema)) return schema.some(declaresDefault);
+  if ('default' in schema) return true;
+  return Object.values(schema).some(declaresDefault);
 }

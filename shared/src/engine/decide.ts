@@ -95,7 +95,7 @@ export class Decider {
       const { reason, code } = prepared.error;
       return this.refuse(withKwargs, deadOutcome(reason, code));
     }
-    const run = registered.run;
+    const run = registered.bound;
     if (!run) return this.refuse(withKwargs, notImplemented(message.task));
     const kwargs = prepared.kwargs as Record<string, unknown>;
     const outcome = await this.begin(withKwargs, () =>

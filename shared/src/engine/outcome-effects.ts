@@ -174,21 +174,27 @@ export class Effects {
   private resultContext(attempt: Attempt): ResultContext | null;
   private resultContext(attempt: Attempt): ResultContext | null {
     if (!attempt.taskId) return null;
-    const base: ResultContext = {
+    // Arguments are copied into the result for inspection (Celery's result_extended), but a
+    // huge body must not be copied into Redis and pushed to every subscriber. One object
+    // literal per shape: this runs for every task.
+    const withArguments = this.delivery.message.content.length <= MAX_ARGUMENT_BYTES_IN_RESULT;
+    const decoded = attempt.kind === 'decoded';
+    if (!withArguments)
+      return {
+        taskId: attempt.taskId,
+        name: attempt.taskName ?? '',
+        worker: this.options.workerName,
+        retries: decoded ? attempt.message.retries : 0,
+        queue: attempt.queue,
+      };
+    return {
       taskId: attempt.taskId,
       name: attempt.taskName ?? '',
       worker: this.options.workerName,
-      retries: attempt.kind === 'decoded' ? attempt.message.retries : 0,
+      retries: decoded ? attempt.message.retries : 0,
       queue: attempt.queue,
-    };
-    // Arguments are copied into the result for inspection (Celery's result_extended), but a
-    // huge body must not be copied into Redis and pushed to every subscriber.
-    if (this.delivery.message.content.length > MAX_ARGUMENT_BYTES_IN_RESULT) return base;
-    if (attempt.kind === 'undecoded') return { ...base, args: [], kwargs: {} };
-    return {
-      ...base,
-      args: attempt.message.args,
-      kwargs: attempt.kwargs ?? attempt.message.kwargs,
+      args: decoded ? attempt.message.args : [],
+      kwargs: decoded ? (attempt.kwargs ?? attempt.message.kwargs) : {},
     };
   }
 

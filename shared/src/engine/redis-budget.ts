@@ -31,18 +31,20 @@ export interface RedisRetryOptions {
  * until the deadline; then throws RedisUnavailableError. A failure that cannot pass (a meta that
  * cannot be encoded) is thrown at once.
  */
-export async function retryRedis<T>(
+export function retryRedis<T>(call: () => Promise<T>, options: RedisRetryOptions): Promise<T> {
+  // The first try is the hot path of every task: no extra async frame around it.
+  const first = options.boundWaiting ? beforeDeadline(call(), options) : call();
+  return first.catch((err: unknown) => retryAfterFailure(err, call, options));
+}
+
+async function retryAfterFailure<T>(
+  firstFailure: unknown,
   call: () => Promise<T>,
   options: RedisRetryOptions,
 ): Promise<T> {
+  let failure = firstFailure;
   for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
-    let failure: unknown;
-    try {
-      return options.boundWaiting ? await beforeDeadline(call(), options) : await call();
-    } catch (err) {
-      if (!classifyError(err).retryable) throw err;
-      failure = err;
-    }
+    if (!classifyError(failure).retryable) throw failure;
     const left = options.deadline - Date.now();
     const message = (failure as Error)?.message ?? String(failure);
     if (left <= 0 || options.isStopping()) {
@@ -55,26 +57,37 @@ export async function retryRedis<T>(
       retryInMs: Math.min(wait, left),
     });
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+    try {
+      return options.boundWaiting ? await beforeDeadline(call(), options) : await call();
+    } catch (err) {
+      failure = err;
+    }
   }
 }
 
 /** The call's answer, or a RedisUnavailableError at the deadline (the call may still land). */
-async function beforeDeadline<T>(pending: Promise<T>, options: RedisRetryOptions): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
+function beforeDeadline<T>(pending: Promise<T>, options: RedisRetryOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () =>
         reject(
           new RedisUnavailableError(`Redis did not answer; gave up waiting to ${options.what}`),
         ),
       Math.max(0, options.deadline - Date.now()),
     );
+    // Settling twice is a no-op, so a call that answers after the deadline changes nothing and
+    // never becomes an unhandled rejection.
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        // Passed on as the call raised it: retryAfterFailure classifies it.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(err);
+      },
+    );
   });
-  // A call that fails after the deadline must not become an unhandled rejection.
-  pending.catch(() => undefined);
-  try {
-    return await Promise.race([pending, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

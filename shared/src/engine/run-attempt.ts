@@ -9,7 +9,7 @@ import { deadOutcome, exceptionInfo, type DecodedAttempt, type Outcome } from '.
 import { retryRedis } from './redis-budget';
 import { runWithTimeLimits } from './run-handler';
 import type { TaskRunContext } from './task-context';
-import type { RegisteredTask } from './task-registry';
+import { runBound, type BoundHandler } from './task-registry';
 
 /**
  * No attempt may outlive RabbitMQ's consumer_timeout (30 min by default), or the broker closes
@@ -18,7 +18,7 @@ import type { RegisteredTask } from './task-registry';
 export const MAX_HARD_TIME_LIMIT_SECONDS = 1_700;
 
 /** A registered task's handler, bound to its services. */
-export type TaskRun = NonNullable<RegisteredTask['run']>;
+export type TaskRun = BoundHandler;
 
 export interface AttemptRunnerOptions {
   readonly results: RedisResultStore;
@@ -82,7 +82,7 @@ export class AttemptRunner {
             reportProgress: (progress) =>
               this.options.storeProgress(progressContext, { ...progress }),
           };
-          return run(kwargs, ctx);
+          return runBound(run, kwargs, ctx);
         },
         { softSeconds, hardSeconds },
         this.options.shutdownSignal,

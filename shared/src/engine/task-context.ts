@@ -17,7 +17,7 @@ export interface TaskRunContext {
   /** Scoped to this task: every line carries its id and name. */
   readonly logger: Logger;
   /** Publishes a PROGRESS state (e.g. sent/failed/total) visible through the result API. */
-  reportProgress(progress: Readonly<Record<string, unknown>>): Promise<void>;
+  readonly reportProgress: (progress: Readonly<Record<string, unknown>>) => Promise<void>;
 }
 
 /** What a handler gets besides its kwargs: the attempt, and its task family's services. */

@@ -42,12 +42,38 @@ export function defineHandler<C extends TaskContract, S>(
   return Object.freeze({ contract, handler: erased });
 }
 
+/** A handler with the services it was registered with: what the engine runs. */
+export interface BoundHandler {
+  readonly handler: AnyTaskHandler<unknown>;
+  /** Its family's services, handed to it as `ctx.services`. */
+  readonly services: unknown;
+}
+
 /** What the engine finds under a task name. */
 export interface RegisteredTask {
   readonly contract: TaskContract;
   readonly compiled: CompiledContract;
-  /** Runs the handler with its family's services; null when this build has no handler. */
-  readonly run: ((kwargs: Record<string, unknown>, ctx: TaskRunContext) => Promise<unknown>) | null;
+  /** Null when this build has no handler for the task. */
+  readonly bound: BoundHandler | null;
+}
+
+/** Runs a bound handler: the context is built once, services included (the hot path). */
+export function runBound(
+  bound: BoundHandler,
+  kwargs: Record<string, unknown>,
+  ctx: TaskRunContext,
+): Promise<unknown> {
+  return bound.handler(kwargs, {
+    taskId: ctx.taskId,
+    taskName: ctx.taskName,
+    queue: ctx.queue,
+    retries: ctx.retries,
+    maxRetries: ctx.maxRetries,
+    signal: ctx.signal,
+    logger: ctx.logger,
+    reportProgress: ctx.reportProgress,
+    services: bound.services,
+  });
 }
 
 /** Plain map from task name to compiled contract and handler (bound to its services). */
@@ -66,15 +92,15 @@ export class TaskRegistry {
   add<S>(definitions: readonly TaskDefinition<S>[], services: S): this {
     for (const { contract, handler } of definitions) {
       const existing = this.tasks.get(contract.name);
-      if (existing?.run && handler) throw new Error(`task ${contract.name} has two handlers`);
-      const run = handler
-        ? (kwargs: Record<string, unknown>, ctx: TaskRunContext) =>
-            handler(kwargs, { ...ctx, services })
-        : (existing?.run ?? null);
+      if (existing?.bound && handler) throw new Error(`task ${contract.name} has two handlers`);
+      // A handler for S receives exactly the S given here, which makes widening it sound.
+      const bound: BoundHandler | null = handler
+        ? { handler: handler as AnyTaskHandler<unknown>, services }
+        : (existing?.bound ?? null);
       this.tasks.set(contract.name, {
         contract,
         compiled: existing?.contract === contract ? existing.compiled : compileContract(contract),
-        run,
+        bound,
       });
     }
     return this;
