@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { alignedTable } from './report';
 
 /**
  * Resident memory of an idle `burrow-worker` process per queue set: what a worker costs before
@@ -64,21 +65,22 @@ function idleRss(queues: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const rows: string[] = [];
+  const rows: string[][] = [];
   for (const queues of QUEUE_SETS) {
     const samples: number[] = [];
     for (let run = 0; run < RUNS; run += 1) samples.push(await idleRss(queues));
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)]!;
-    const line = `| ${queues} | ${samples.length} | ${samples[0]!.toFixed(1)} | ${median.toFixed(1)} | ${samples[samples.length - 1]!.toFixed(1)} |`;
-    rows.push(line);
+    rows.push([
+      queues,
+      String(samples.length),
+      samples[0]!.toFixed(1),
+      median.toFixed(1),
+      samples[samples.length - 1]!.toFixed(1),
+    ]);
     process.stdout.write(`${queues}: median ${median.toFixed(1)} MB idle RSS\n`);
   }
-  const table = [
-    '| queues | runs | min MB | median MB | max MB |',
-    '| ------ | ---: | -----: | --------: | -----: |',
-    ...rows,
-  ].join('\n');
+  const table = alignedTable(['queues', 'runs', 'min MB', 'median MB', 'max MB'], rows);
   process.stdout.write(`${table}\n`);
   const out = path.join(__dirname, '..', 'results', 'rss.md');
   fs.writeFileSync(

@@ -45,7 +45,10 @@ export function markdownTable(
 }
 
 /** A Markdown table padded as Prettier pads it: first column left, the rest right-aligned. */
-function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function alignedTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const cell = (text: string, i: number) =>
     i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0);
