@@ -1,6 +1,7 @@
 import { QUEUES, type QueueName } from '@burrow/contracts';
 import type { cleanupFamily } from './cleanup';
 import type { emailFamily } from './email';
+import type { notificationsFamily } from './notifications';
 import type { TaskFamily } from './family';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loading on demand is the point */
@@ -12,7 +13,9 @@ import type { TaskFamily } from './family';
  */
 const FAMILY_LOADERS: Readonly<Record<QueueName, (() => TaskFamily) | null>> = {
   email: () => (require('./email') as { emailFamily: typeof emailFamily }).emailFamily,
-  notifications: null,
+  notifications: () =>
+    (require('./notifications') as { notificationsFamily: typeof notificationsFamily })
+      .notificationsFamily,
   data_processing: null,
   cleanup: () => (require('./cleanup') as { cleanupFamily: typeof cleanupFamily }).cleanupFamily,
 };

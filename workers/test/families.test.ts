@@ -48,6 +48,17 @@ describe('a worker loads only the families of the queues it consumes', () => {
       expect(packages.has(sdk)).toBe(false);
   });
 
+  it('a notifications worker loads its family and twilio, and neither nodemailer nor email', async () => {
+    const loaded = await modulesLoadedBy('notifications');
+    const families = new Set(loaded.map(familyOf).filter((f) => f !== undefined));
+    const packages = new Set(loaded.map(packageOf).filter((p) => p !== undefined));
+    expect(families.has('notifications')).toBe(true);
+    expect(families.has('email')).toBe(false);
+    expect(packages.has('twilio')).toBe(true);
+    expect(packages.has('nodemailer')).toBe(false);
+    expect(packages.has('firebase-admin')).toBe(false);
+  });
+
   it('a cleanup-only worker never loads nodemailer', async () => {
     const loaded = await modulesLoadedBy('cleanup');
     expect(new Set(loaded.map(familyOf)).has('cleanup')).toBe(true);
@@ -74,6 +85,15 @@ describe("a family's settings are read by the workers of its queue only", () => 
       worker.kill('SIGTERM');
       await worker.exited;
     }
+  });
+
+  it('a half-configured Twilio account stops a notifications worker, naming what is missing', async () => {
+    const worker = spawnBurrow({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_FROM: '+15005550006' }, [
+      '--queues',
+      'notifications',
+    ]);
+    expect(await worker.exited).toBe(78);
+    expect(worker.output()).toMatch(/configuration error: Twilio: TWILIO_AUTH_TOKEN, or both/);
   });
 
   it('a bad BACKEND_API_URL stops any worker, naming the variable', async () => {

@@ -65,6 +65,9 @@ export const sendSmsTask = defineTask({
   result: Type.Object({
     sid: Type.String({ description: 'Twilio message SID' }),
     status: Type.String({ description: 'Twilio status at submission, e.g. queued' }),
+    segments: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'SMS segments Twilio split the message into' }),
+    ),
   }),
   defaults: {
     retry: { maxRetries: 3, backoffSeconds: 5, backoffMaxSeconds: 300 },
