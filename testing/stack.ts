@@ -53,10 +53,16 @@ export async function eventually<T>(
 
 /** Fleet settings for the local stack, as `connectFleet` takes them. */
 export function stackFleetConfig(
-  options: { keyPrefix?: string; publishTimeoutMs?: number; maxBuffered?: number } = {},
+  options: {
+    keyPrefix?: string;
+    publishTimeoutMs?: number;
+    maxBuffered?: number;
+    /** A private virtual host's URL. @default AMQP_URL */
+    amqpUrl?: string;
+  } = {},
 ) {
   return {
-    rabbitmq: { url: AMQP_URL, heartbeatSeconds: 15 },
+    rabbitmq: { url: options.amqpUrl ?? AMQP_URL, heartbeatSeconds: 15 },
     redis: { url: REDIS_URL, keyPrefix: options.keyPrefix ?? '' },
     results: { expiresSeconds: 600 },
     publish: {

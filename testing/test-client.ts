@@ -10,13 +10,14 @@ import { stackFleetConfig } from './stack';
 /** A TaskClient on the local stack, as an application would build one; close() when done. */
 export async function connectTestClient(
   queues: string[] = [],
-  options: { publishTimeoutMs?: number } = {},
+  options: { publishTimeoutMs?: number; /** @default AMQP_URL */ amqpUrl?: string } = {},
 ): Promise<{ client: TaskClient; results: RedisResultStore; close(): Promise<void> }> {
   const logger = createLogger({ service: 'test-client', silent: true });
   const fleet = await connectFleet(
-    stackFleetConfig(
-      options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {},
-    ),
+    stackFleetConfig({
+      ...(options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {}),
+      ...(options.amqpUrl ? { amqpUrl: options.amqpUrl } : {}),
+    }),
     logger,
     { topology: taskQueuesTopology(queues), connectionName: 'test client', subscriber: true },
   );

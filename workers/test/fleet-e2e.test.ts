@@ -16,6 +16,13 @@ import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../testing/wor
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
+/** BACKEND_HEALTH_PATHS by default: the seed service's four endpoints. */
+const SEED_PATHS = [
+  '/health/redis',
+  '/health/rabbitmq',
+  '/health/postgres',
+  '/health/search-index',
+];
 
 /** The real worker process on the catalogue queues it serves plus a fixture queue. */
 describe('burrow-worker process, end to end', () => {
@@ -72,9 +79,15 @@ describe('burrow-worker process, end to end', () => {
     const result = await client.wait<{
       status: string;
       checks: Record<string, { status: string; latency_ms: number }>;
+      results: Record<string, number | null>;
     }>(id, 20_000);
     expect(result.status).toBe('healthy');
-    expect(Object.keys(result.checks).sort()).toEqual(['backend:/health/', 'rabbitmq', 'redis']);
+    expect(Object.keys(result.checks).sort()).toEqual([
+      ...SEED_PATHS.map((p) => `backend:${p}`).sort(),
+      'rabbitmq',
+      'redis',
+    ]);
+    expect(result.results).toEqual(Object.fromEntries(SEED_PATHS.map((p) => [p, 200])));
     expect(result.checks.redis).toMatchObject({ status: 'up', latency_ms: expect.any(Number) });
   });
 
@@ -129,7 +142,12 @@ describe('burrow-worker process, end to end', () => {
     const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
     expect(out.positional).toBe(5);
     expect(out.kwargs).toBe(9);
-    expect(out.health).toEqual({ rabbitmq: 'up', redis: 'up', 'backend:/health/': 'up' });
+    expect(out.health).toEqual({
+      rabbitmq: 'up',
+      redis: 'up',
+      ...Object.fromEntries(SEED_PATHS.map((p) => [`backend:${p}`, 'up'])),
+    });
+    expect(out.health_results).toEqual(Object.fromEntries(SEED_PATHS.map((p) => [p, 200])));
     expect(out.failure).toEqual(['ValueError', 'bad VIN']);
     expect(out.schema[0]).toBe('ValueError');
     expect(out.schema[1]).toMatch(/to_email/);

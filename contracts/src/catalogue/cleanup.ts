@@ -5,23 +5,34 @@ import { IsoDateTime, NonNegativeInteger } from './primitives';
 
 const queue: QueueName = 'cleanup';
 
-/** What a file sweep removed. */
+/** What a file sweep removed (or, in a dry run, would remove). */
 const SweepResult = Type.Object({
   deleted_files: NonNegativeInteger,
   freed_bytes: NonNegativeInteger,
   errors: Type.Array(Type.Object({ path: Type.String(), error: Type.String() }), {
-    description: 'Files that could not be removed',
+    description: 'Paths that could not be read or removed (the first 100); the sweep went on',
   }),
+  dry_run: Type.Optional(Type.Boolean({ description: 'true: nothing was deleted' })),
+  would_delete: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Dry run only: the first 100 files a real run would delete',
+    }),
+  ),
 });
+
+const DryRun = Type.Optional(
+  Type.Boolean({ default: false, description: 'Report what would be deleted, delete nothing' }),
+);
 
 export const cleanupTempFilesTask = defineTask({
   name: 'tasks.cleanup_tasks.cleanup_temp_files_task',
   queue,
   description: 'Deletes temporary files older than max_age_hours from the configured temp folders.',
-  params: ['max_age_hours'],
+  params: ['max_age_hours', 'dry_run'],
   kwargs: Type.Object(
     {
       max_age_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 8760, default: 24 })),
+      dry_run: DryRun,
     },
     { additionalProperties: false },
   ),
@@ -37,11 +48,12 @@ export const cleanupTempFilesTask = defineTask({
 export const cleanupOldLogsTask = defineTask({
   name: 'tasks.cleanup_tasks.cleanup_old_logs_task',
   queue,
-  description: 'Deletes log files and log records older than days_to_keep days.',
-  params: ['days_to_keep'],
+  description: 'Deletes rotated log files older than days_to_keep days from the log folders.',
+  params: ['days_to_keep', 'dry_run'],
   kwargs: Type.Object(
     {
       days_to_keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 30 })),
+      dry_run: DryRun,
     },
     { additionalProperties: false },
   ),
@@ -75,6 +87,10 @@ export const systemHealthCheckTask = defineTask({
     ]),
     checked_at: IsoDateTime,
     checks: Type.Record(Type.String(), CheckStatus),
+    results: Type.Record(Type.String(), Type.Union([NonNegativeInteger, Type.Null()]), {
+      description:
+        "The seed's map: each backend health path to its HTTP status code, null when unreachable",
+    }),
   }),
   defaults: {
     // The next run is five minutes away: a retry would only report stale health.
@@ -95,7 +111,7 @@ export const dailyMaintenanceTask = defineTask({
   name: 'tasks.cleanup_tasks.daily_maintenance_task',
   queue,
   description:
-    'Runs the nightly maintenance steps (expired sessions, stale results, database vacuum) in order.',
+    'Runs the nightly maintenance steps (backend database backup, temp and log sweeps, health check) in order; fails only when the backup fails.',
   params: [],
   seedCall: 'daily_maintenance_task()',
   kwargs: Type.Object({}, { additionalProperties: false }),

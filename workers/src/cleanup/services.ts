@@ -1,12 +1,17 @@
 import type { FamilyDeps, FamilyServices, Probe } from '../family';
 import type { BackendClient } from '../providers/backend-client';
 import type { CleanupConfig } from './config';
+import type { SweepFs } from './sweep';
 
 /** What cleanup handlers reach through `ctx.services`. */
 export interface CleanupServices extends FamilyServices {
   readonly backend: BackendClient;
   readonly probes: { readonly rabbitmq: Probe; readonly redis: Probe };
   readonly settings: CleanupConfig;
+  /** The clock file ages are measured against. */
+  readonly now: () => number;
+  /** Filesystem calls of the sweeps; undefined = node:fs/promises. */
+  readonly fs?: SweepFs;
 }
 
 export function createCleanupServices(
@@ -17,6 +22,7 @@ export function createCleanupServices(
     backend: deps.backend,
     probes: deps.probes,
     settings: config,
+    now: Date.now,
     close: () => Promise.resolve(),
   });
 }

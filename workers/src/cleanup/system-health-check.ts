@@ -10,12 +10,17 @@ const PROBE_TIMEOUT_MS = 5_000;
 /**
  * Pings RabbitMQ, Redis and each configured backend health path, and reports each as up or
  * down with its latency. A dependency being down is the answer, not a failure of the task.
+ * `results` is the seed service's answer beside it: each backend path to its HTTP status
+ * code, null when it could not be reached.
  */
 export async function systemHealthCheck(
   _kwargs: KwargsOf<typeof systemHealthCheckTask>,
   ctx: TaskContext<CleanupServices>,
 ): Promise<Result> {
   const { probes, backend, settings } = ctx.services;
+  const results: Result['results'] = Object.fromEntries(
+    settings.backendHealthPaths.map((path) => [path, null]),
+  );
   const targets: [string, (signal: AbortSignal) => Promise<void>][] = [
     ['rabbitmq', probes.rabbitmq],
     ['redis', probes.redis],
@@ -23,6 +28,7 @@ export async function systemHealthCheck(
       `backend:${path}`,
       async (signal) => {
         const { status } = await backend.probe(path, signal);
+        results[path] = status;
         if (status >= 400) throw new Error(`HTTP ${status}`);
       },
     ]),
@@ -36,7 +42,7 @@ export async function systemHealthCheck(
     down.length === 0 ? 'healthy' : down.length === entries.length ? 'unhealthy' : 'degraded';
   if (down.length > 0)
     ctx.logger.warn('health check found dependencies down', { down: down.join(',') });
-  return { status, checked_at: new Date().toISOString(), checks };
+  return { status, checked_at: new Date().toISOString(), checks, results };
 }
 
 async function timed(

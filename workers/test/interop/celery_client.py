@@ -31,6 +31,7 @@ out["positional"] = app.send_task("fixtures.add", args=[2, 3]).get(timeout=10)
 out["kwargs"] = app.send_task("fixtures.add", kwargs={"x": 4, "y": 5}).get(timeout=10)
 health = app.send_task("tasks.cleanup_tasks.system_health_check_task").get(timeout=20)
 out["health"] = {name: check["status"] for name, check in health["checks"].items()}
+out["health_results"] = health["results"]
 try:
     app.send_task("fixtures.fail", args=["permanent", "bad VIN"], kwargs={"exc_type": "ValueError"}).get(timeout=10)
     out["failure"] = "no exception"

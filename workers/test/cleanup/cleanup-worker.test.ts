@@ -1,0 +1,99 @@
+import { AMQP_URL, MGMT_URL, uniqueName } from '../../../testing/stack';
+import { startFakeBackend, type FakeBackend } from '../../../testing/fake-backend';
+import { connectTestClient } from '../../../testing/test-client';
+import { spawnBurrow, type WorkerProcess } from '../../../testing/worker-process';
+import { HOUR, tempTree } from './tree';
+
+/** The catalogue's `cleanup` queue is shared on this broker: the test gets its own vhost. */
+async function management(method: 'PUT' | 'DELETE', resource: string, body?: object) {
+  const { username, password } = new URL(AMQP_URL);
+  const response = await fetch(`${MGMT_URL}/api/${resource}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) throw new Error(`${method} ${resource}: ${response.status}`);
+}
+
+describe('the cleanup family in a real worker process', () => {
+  const vhost = uniqueName('cleanup');
+  const brokerUrl = Object.assign(new URL(AMQP_URL), { pathname: `/${vhost}` }).toString();
+  let temp: Awaited<ReturnType<typeof tempTree>>;
+  let logs: Awaited<ReturnType<typeof tempTree>>;
+  let backend: FakeBackend;
+  let worker: WorkerProcess;
+  let client: Awaited<ReturnType<typeof connectTestClient>>;
+
+  beforeAll(async () => {
+    await management('PUT', `vhosts/${vhost}`, {});
+    await management('PUT', `permissions/${vhost}/${new URL(AMQP_URL).username}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
+    temp = await tempTree();
+    logs = await tempTree();
+    backend = await startFakeBackend();
+    worker = spawnBurrow(
+      {
+        RABBITMQ_URL: brokerUrl,
+        BACKEND_API_URL: backend.url,
+        CLEANUP_TEMP_DIRS: temp.dir,
+        CLEANUP_LOG_DIRS: logs.dir,
+        WORKER_NAME: 'cleanup@test',
+      },
+      ['--queues', 'cleanup'],
+    );
+    await worker.waitForLine(/worker ready/);
+    client = await connectTestClient(['cleanup'], { amqpUrl: brokerUrl });
+  });
+
+  afterAll(async () => {
+    worker?.kill('SIGTERM');
+    await worker?.exited;
+    await client?.close();
+    await backend?.close();
+    await temp?.remove();
+    await logs?.remove();
+    await management('DELETE', `vhosts/${vhost}`);
+  });
+
+  it('sweeps temp files by the positional (max_age_hours, dry_run) call, dry run first', async () => {
+    await temp.file('upload/old.part', 30 * HOUR, 8);
+    await temp.file('upload/new.part', 1 * HOUR, 8);
+    const task = 'tasks.cleanup_tasks.cleanup_temp_files_task';
+    const dry = await client.client.wait(await client.client.send(task, [24, true]), 20_000);
+    expect(dry).toMatchObject({ deleted_files: 1, freed_bytes: 8, dry_run: true });
+    expect(await temp.exists('upload/old.part')).toBe(true);
+    const real = await client.client.wait(await client.client.send(task, [24]), 20_000);
+    expect(real).toEqual({ deleted_files: 1, freed_bytes: 8, errors: [], dry_run: false });
+    expect(await temp.exists('upload/old.part')).toBe(false);
+    expect(await temp.exists('upload/new.part')).toBe(true);
+  });
+
+  it('sweeps old rotated logs', async () => {
+    await logs.file('worker-2020-01-01.log', 40 * 24 * HOUR, 3);
+    await logs.file('.abc-audit.json', 40 * 24 * HOUR, 3);
+    const id = await client.client.send('tasks.cleanup_tasks.cleanup_old_logs_task', {
+      days_to_keep: 30,
+    });
+    await expect(client.client.wait(id, 20_000)).resolves.toMatchObject({ deleted_files: 1 });
+    expect(await logs.exists('.abc-audit.json')).toBe(true);
+  });
+
+  it("answers the health check with the seed's path map", async () => {
+    const id = await client.client.send('tasks.cleanup_tasks.system_health_check_task');
+    await expect(client.client.wait(id, 20_000)).resolves.toMatchObject({
+      status: 'healthy',
+      results: {
+        '/health/redis': 200,
+        '/health/rabbitmq': 200,
+        '/health/postgres': 200,
+        '/health/search-index': 200,
+      },
+    });
+  });
+});
