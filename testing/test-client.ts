@@ -10,13 +10,20 @@ import { stackFleetConfig } from './stack';
 /** A TaskClient on the local stack, as an application would build one; close() when done. */
 export async function connectTestClient(
   queues: string[] = [],
-  options: { publishTimeoutMs?: number; /** @default AMQP_URL */ amqpUrl?: string } = {},
+  options: {
+    publishTimeoutMs?: number;
+    /** @default AMQP_URL */
+    amqpUrl?: string;
+    /** The workers' REDIS_KEY_PREFIX. @default '' */
+    keyPrefix?: string;
+  } = {},
 ): Promise<{ client: TaskClient; results: RedisResultStore; close(): Promise<void> }> {
   const logger = createLogger({ service: 'test-client', silent: true });
   const fleet = await connectFleet(
     stackFleetConfig({
       ...(options.publishTimeoutMs ? { publishTimeoutMs: options.publishTimeoutMs } : {}),
       ...(options.amqpUrl ? { amqpUrl: options.amqpUrl } : {}),
+      ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     }),
     logger,
     { topology: taskQueuesTopology(queues), connectionName: 'test client', subscriber: true },

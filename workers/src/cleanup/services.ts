@@ -1,6 +1,7 @@
 import type { FamilyDeps, FamilyServices, Probe } from '../family';
 import type { BackendClient } from '../providers/backend-client';
 import type { CleanupConfig } from './config';
+import { HealthSnapshots } from './health-snapshot';
 import type { SweepFs } from './sweep';
 
 /** What cleanup handlers reach through `ctx.services`. */
@@ -8,6 +9,8 @@ export interface CleanupServices extends FamilyServices {
   readonly backend: BackendClient;
   readonly probes: { readonly rabbitmq: Probe; readonly redis: Probe };
   readonly settings: CleanupConfig;
+  /** The latest health report, kept in Redis for `burrow health`. */
+  readonly health: HealthSnapshots;
   /** The clock file ages are measured against. */
   readonly now: () => number;
   /** Filesystem calls of the sweeps; undefined = node:fs/promises. */
@@ -22,6 +25,10 @@ export function createCleanupServices(
     backend: deps.backend,
     probes: deps.probes,
     settings: config,
+    health: new HealthSnapshots(deps.redis, {
+      keyPrefix: deps.keyPrefix,
+      ttlSeconds: deps.resultExpiresSeconds,
+    }),
     now: Date.now,
     close: () => Promise.resolve(),
   });

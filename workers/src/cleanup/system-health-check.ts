@@ -11,7 +11,7 @@ const PROBE_TIMEOUT_MS = 5_000;
  * Pings RabbitMQ, Redis and each configured backend health path, and reports each as up or
  * down with its latency. A dependency being down is the answer, not a failure of the task.
  * `results` is the seed service's answer beside it: each backend path to its HTTP status
- * code, null when it could not be reached.
+ * code, null when it could not be reached. The latest report is also kept for `burrow health`.
  */
 export async function systemHealthCheck(
   _kwargs: KwargsOf<typeof systemHealthCheckTask>,
@@ -42,7 +42,12 @@ export async function systemHealthCheck(
     down.length === 0 ? 'healthy' : down.length === entries.length ? 'unhealthy' : 'degraded';
   if (down.length > 0)
     ctx.logger.warn('health check found dependencies down', { down: down.join(',') });
-  return { status, checked_at: new Date().toISOString(), checks, results };
+  const report: Result = { status, checked_at: new Date().toISOString(), checks, results };
+  // The snapshot is a convenience for `burrow health`; the report itself is the task's result.
+  await ctx.services.health.record(report).catch((err: unknown) =>
+    ctx.logger.warn('could not keep the health snapshot', { error: (err as Error).message }),
+  );
+  return report;
 }
 
 async function timed(

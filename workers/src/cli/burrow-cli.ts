@@ -3,6 +3,7 @@ import type { ChannelModel } from 'amqplib';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import { QUEUES } from '@burrow/contracts';
+import { HealthSnapshots } from '../cleanup/health-snapshot';
 import {
   ConfigError,
   TaskClient,
@@ -220,6 +221,44 @@ program
           subscriber.disconnect();
         }
       }),
+  );
+
+program
+  .command('health')
+  .description(
+    "the fleet's latest health report (from the last system_health_check_task); exit 1 unless healthy",
+  )
+  .option('--json', 'print the report as JSON')
+  .action((opts: { json?: boolean }) =>
+    withSession(async ({ redis, config }) => {
+      const report = await new HealthSnapshots(redis, {
+        keyPrefix: config.redis.keyPrefix,
+        ttlSeconds: config.results.expiresSeconds,
+      }).latest();
+      if (!report) {
+        print(
+          'no health report yet: the scheduler runs system_health_check_task every 5 minutes, or run `burrow send tasks.cleanup_tasks.system_health_check_task --wait`',
+        );
+        process.exitCode = 1;
+        return;
+      }
+      if (opts.json) print(JSON.stringify(report, null, 2));
+      else {
+        print(`${report.status} at ${report.checked_at}`);
+        print(
+          table([
+            ['check', 'status', 'latency', 'error'],
+            ...Object.entries(report.checks).map(([name, check]) => [
+              name,
+              check.status,
+              `${check.latency_ms} ms`,
+              check.error ?? '',
+            ]),
+          ]),
+        );
+      }
+      process.exitCode = report.status === 'healthy' ? 0 : 1;
+    }),
   );
 
 program

@@ -1,7 +1,7 @@
 import { AMQP_URL, MGMT_URL, uniqueName } from '../../../testing/stack';
 import { startFakeBackend, type FakeBackend } from '../../../testing/fake-backend';
 import { connectTestClient } from '../../../testing/test-client';
-import { spawnBurrow, type WorkerProcess } from '../../../testing/worker-process';
+import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../../testing/worker-process';
 import { HOUR, tempTree } from './tree';
 
 /** The catalogue's `cleanup` queue is shared on this broker: the test gets its own vhost. */
@@ -21,6 +21,8 @@ async function management(method: 'PUT' | 'DELETE', resource: string, body?: obj
 describe('the cleanup family in a real worker process', () => {
   const vhost = uniqueName('cleanup');
   const brokerUrl = Object.assign(new URL(AMQP_URL), { pathname: `/${vhost}` }).toString();
+  // Its own key prefix too: the health snapshot is one key per fleet.
+  const keyPrefix = `${vhost}:`;
   let temp: Awaited<ReturnType<typeof tempTree>>;
   let logs: Awaited<ReturnType<typeof tempTree>>;
   let backend: FakeBackend;
@@ -43,12 +45,13 @@ describe('the cleanup family in a real worker process', () => {
         BACKEND_API_URL: backend.url,
         CLEANUP_TEMP_DIRS: temp.dir,
         CLEANUP_LOG_DIRS: logs.dir,
+        REDIS_KEY_PREFIX: keyPrefix,
         WORKER_NAME: 'cleanup@test',
       },
       ['--queues', 'cleanup'],
     );
     await worker.waitForLine(/worker ready/);
-    client = await connectTestClient(['cleanup'], { amqpUrl: brokerUrl });
+    client = await connectTestClient(['cleanup'], { amqpUrl: brokerUrl, keyPrefix });
   });
 
   afterAll(async () => {
@@ -84,7 +87,12 @@ describe('the cleanup family in a real worker process', () => {
     expect(await logs.exists('.abc-audit.json')).toBe(true);
   });
 
-  it("answers the health check with the seed's path map", async () => {
+  it("answers the health check with the seed's path map, and `burrow health` shows it", async () => {
+    const cli = (args: string[]) =>
+      runBurrowCli(args, { RABBITMQ_URL: brokerUrl, REDIS_KEY_PREFIX: keyPrefix });
+    const before = await cli(['health']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/^no health report yet/);
     const id = await client.client.send('tasks.cleanup_tasks.system_health_check_task');
     await expect(client.client.wait(id, 20_000)).resolves.toMatchObject({
       status: 'healthy',
@@ -94,6 +102,15 @@ describe('the cleanup family in a real worker process', () => {
         '/health/postgres': 200,
         '/health/search-index': 200,
       },
+    });
+    const shown = await cli(['health']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^healthy at \d{4}-\d{2}-\d{2}T/);
+    expect(shown.stdout).toMatch(/^backend:\/health\/postgres\s+up\s+\d+ ms/m);
+    const json = await cli(['health', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'healthy',
+      results: { '/health/redis': 200 },
     });
   });
 });

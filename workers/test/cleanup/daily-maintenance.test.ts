@@ -1,11 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RetryableError, loadConfigFragment } from '@burrow/shared';
+import type { Redis } from 'ioredis';
+import { RetryableError, connectRedis, createLogger, loadConfigFragment } from '@burrow/shared';
 import { fakeContext } from '../../../testing/fake-context';
 import { cleanupConfig, type CleanupConfig } from '../../src/cleanup/config';
 import { dailyMaintenance } from '../../src/cleanup/daily-maintenance';
+import { HealthSnapshots } from '../../src/cleanup/health-snapshot';
 import type { CleanupServices } from '../../src/cleanup/services';
 import { BackendClient } from '../../src/providers/backend-client';
+import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { HOUR, tempTree } from './tree';
 
 describe('daily_maintenance_task', () => {
@@ -14,6 +17,8 @@ describe('daily_maintenance_task', () => {
   let backupStatus = 202;
   const posted: { url: string; key: string | undefined }[] = [];
   let tree: Awaited<ReturnType<typeof tempTree>>;
+  let redis: Redis;
+  const prefix = uniqueName('maintenance-test');
 
   const services = (settings: Partial<CleanupConfig> = {}): CleanupServices => ({
     backend,
@@ -24,11 +29,17 @@ describe('daily_maintenance_task', () => {
       tempDirs: [tree.dir],
       ...settings,
     },
+    health: new HealthSnapshots(redis, { keyPrefix: `${prefix}:`, ttlSeconds: 60 }),
     now: Date.now,
     close: () => Promise.resolve(),
   });
 
   beforeAll(async () => {
+    redis = await connectRedis(
+      REDIS_URL,
+      'client',
+      createLogger({ service: 'test', silent: true }),
+    );
     server = http.createServer((req, res) => {
       if (req.method === 'POST') {
         posted.push({ url: req.url ?? '', key: req.headers['idempotency-key'] as string });
@@ -43,6 +54,8 @@ describe('daily_maintenance_task', () => {
     });
   });
   afterAll(async () => {
+    await redis.del(`${prefix}:burrow-health-latest`);
+    redis.disconnect();
     await backend.close();
     server.close();
   });

@@ -1,17 +1,30 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ConfigError, loadConfigFragment } from '@burrow/shared';
+import type { Redis } from 'ioredis';
+import { ConfigError, connectRedis, createLogger, loadConfigFragment } from '@burrow/shared';
 import { fakeContext } from '../../../testing/fake-context';
 import { cleanupOldLogs } from '../../src/cleanup/cleanup-old-logs';
 import { cleanupTempFiles } from '../../src/cleanup/cleanup-temp-files';
 import { cleanupConfig, SEED_HEALTH_PATHS, type CleanupConfig } from '../../src/cleanup/config';
+import { HealthSnapshots } from '../../src/cleanup/health-snapshot';
 import type { CleanupServices } from '../../src/cleanup/services';
 import { systemHealthCheck } from '../../src/cleanup/system-health-check';
 import { BackendClient } from '../../src/providers/backend-client';
+import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { HOUR, tempTree } from './tree';
 
 const DAY = 24 * HOUR;
+let redis: Redis;
+const snapshotPrefix = `${uniqueName('health-test')}:`;
+beforeAll(async () => {
+  redis = await connectRedis(REDIS_URL, 'client', createLogger({ service: 'test', silent: true }));
+});
+afterAll(async () => {
+  await redis.del(`${snapshotPrefix}burrow-health-latest`);
+  redis.disconnect();
+});
+const snapshots = () => new HealthSnapshots(redis, { keyPrefix: snapshotPrefix, ttlSeconds: 60 });
 const unreachable = new BackendClient({
   baseUrl: 'http://127.0.0.1:1',
   apiKey: '',
@@ -29,6 +42,7 @@ function services(
       ...loadConfigFragment(cleanupConfig, { CLEANUP_LOG_DIRS: '' }),
       ...settings,
     },
+    health: snapshots(),
     now: Date.now,
     close: () => Promise.resolve(),
   };
@@ -169,6 +183,8 @@ describe('system_health_check_task', () => {
       error: 'HTTP 503',
     });
     expect(result.checks['backend:/health/redis']).toMatchObject({ status: 'up' });
+    // The latest report is kept for `burrow health`.
+    expect(await snapshots().latest()).toEqual(result);
   });
 
   it('gives null for a path whose backend cannot be reached', async () => {
