@@ -44,9 +44,11 @@ export async function systemHealthCheck(
     ctx.logger.warn('health check found dependencies down', { down: down.join(',') });
   const report: Result = { status, checked_at: new Date().toISOString(), checks, results };
   // The snapshot is a convenience for `burrow health`; the report itself is the task's result.
-  await ctx.services.health.record(report).catch((err: unknown) =>
-    ctx.logger.warn('could not keep the health snapshot', { error: (err as Error).message }),
-  );
+  await ctx.services.health
+    .record(report)
+    .catch((err: unknown) =>
+      ctx.logger.warn('could not keep the health snapshot', { error: (err as Error).message }),
+    );
   return report;
 }
 
