@@ -4,6 +4,7 @@ import {
   type ConfigFragment,
   type Logger,
   type TaskDefinition,
+  type TaskClient,
   type TaskRegistry,
 } from '@burrow/shared';
 import type { Redis } from 'ioredis';
@@ -22,6 +23,8 @@ export interface FamilyDeps {
   readonly resultExpiresSeconds: number;
   /** The product backend's HTTP API (BACKEND_API_URL), pooled. */
   readonly backend: BackendClient;
+  /** Publishes catalogue tasks (validated as a client would), e.g. an email handed on to its queue. */
+  readonly tasks: Pick<TaskClient, 'send'>;
   /** Reachability of the worker's own brokers. */
   readonly probes: { readonly rabbitmq: Probe; readonly redis: Probe };
   readonly logger: Logger;

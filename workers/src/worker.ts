@@ -1,5 +1,6 @@
 import { CATALOGUE, QUEUES } from '@burrow/contracts';
 import {
+  TaskClient,
   TaskConsumer,
   TaskMetrics,
   TaskRegistry,
@@ -108,6 +109,13 @@ function familyDeps(
     keyPrefix: config.redis.keyPrefix,
     resultExpiresSeconds: config.results.expiresSeconds,
     backend,
+    // Families only send (typed so): `wait`, the one use of the subscriber, is out of reach.
+    tasks: new TaskClient({
+      publisher: fleet.publisher,
+      results: fleet.results,
+      subscriber: redis,
+      origin: config.worker.name,
+    }),
     logger,
     probes: {
       rabbitmq: async () => {

@@ -5,20 +5,41 @@ import { E164_PATTERN, NonNegativeInteger, StringMap, UserId } from './primitive
 
 const queue: QueueName = 'notifications';
 
+/** A platform override, passed to FCM as firebase-admin's AndroidConfig / ApnsConfig / WebpushConfig. */
+const platformOverride = (platform: string) =>
+  Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: `${platform} options in firebase-admin's form, merged over collapse_key and ttl`,
+    }),
+  );
+
 export const sendPushNotificationTask = defineTask({
   name: 'tasks.notification_tasks.send_push_notification_task',
   queue,
   description:
     "Sends a push notification through FCM to the given device tokens or to the user's known devices.",
-  params: ['user_tokens', 'title', 'body', 'data', 'user_id'],
+  params: [
+    'user_tokens',
+    'title',
+    'body',
+    'data',
+    'user_id',
+    'image',
+    'android',
+    'apns',
+    'webpush',
+    'collapse_key',
+    'ttl',
+  ],
   seedCall: 'send_push_notification(user_tokens, title, body)',
   kwargs: Type.Object(
     {
       user_tokens: Type.Optional(
         Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
           minItems: 1,
-          maxItems: 500,
-          description: 'FCM registration tokens (at most 500, one multicast); or give user_id',
+          maxItems: 10_000,
+          description:
+            'FCM registration tokens, sent in multicasts of 500; or give user_id',
         }),
       ),
       title: Type.String({ minLength: 1, maxLength: 256 }),
@@ -30,6 +51,30 @@ export const sendPushNotificationTask = defineTask({
             'Backend user whose registered devices receive it; used when user_tokens is absent',
         }),
       ),
+      image: Type.Optional(
+        Type.String({
+          pattern: '^https?://\\S+$',
+          maxLength: 2048,
+          description: 'Image URL (http or https) shown with it',
+        }),
+      ),
+      android: platformOverride('Android'),
+      apns: platformOverride('APNs'),
+      webpush: platformOverride('Web push'),
+      collapse_key: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 64,
+          description: 'A newer notification with the same key replaces an undelivered older one',
+        }),
+      ),
+      ttl: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 2_419_200,
+          description: 'Seconds FCM keeps trying an offline device (at most 28 days)',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -37,13 +82,26 @@ export const sendPushNotificationTask = defineTask({
     success_count: NonNegativeInteger,
     failure_count: NonNegativeInteger,
     invalid_tokens: Type.Array(Type.String(), {
-      description: 'Tokens FCM reported as unregistered; the backend should forget them',
+      description: 'Tokens FCM reported as unregistered or invalid; the backend should forget them',
     }),
+    errors: Type.Optional(
+      Type.Record(Type.String(), NonNegativeInteger, {
+        description: 'Failed tokens per FCM error code, e.g. {"registration-token-not-registered": 5}',
+      }),
+    ),
+    failed_tokens: Type.Optional(
+      Type.Array(Type.Object({ token: Type.String(), error: Type.String() }), {
+        description: 'Tokens not delivered for another reason than being invalid, with the code',
+      }),
+    ),
+    invalid_tokens_reported: Type.Optional(
+      Type.Boolean({ description: 'Whether the backend was told about the invalid tokens' }),
+    ),
   }),
   defaults: {
     retry: { maxRetries: 5, backoffSeconds: 2, backoffMaxSeconds: 300 },
-    softTimeLimitSeconds: 30,
-    hardTimeLimitSeconds: 45,
+    softTimeLimitSeconds: 120,
+    hardTimeLimitSeconds: 150,
   },
 });
 
@@ -91,6 +149,12 @@ export const processNotificationQueueTask = defineTask({
     processed: NonNegativeInteger,
     succeeded: NonNegativeInteger,
     failed: NonNegativeInteger,
+    queued: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Of the succeeded, emails handed to the email queue as send_email_task',
+      }),
+    ),
     remaining: Type.Optional(NonNegativeInteger),
   }),
   defaults: {

@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigFragment } from '@burrow/shared';
+import { buildFcmAccount, fcmSchema, type FcmAccount, type FcmValues } from './fcm-config';
 
 /** How the worker signs its Twilio requests: the account's auth token, or an API key. */
 export type TwilioCredentials =
@@ -19,8 +20,29 @@ export interface TwilioAccount {
   readonly statusCallbackUrl: string;
 }
 
-/** What the notifications family reads: TWILIO_*. */
+/** The backend endpoints push and the notification queue use. */
+export interface NotificationPaths {
+  /** GET, `{user_id}` replaced: the user's registered device tokens. */
+  readonly userDevices: string;
+  /** POST: tokens FCM called dead, for the backend to forget; '' = not reported. */
+  readonly invalidTokens: string;
+  /** GET `?limit=N`: notifications the backend has queued for delivery. */
+  readonly queuePending: string;
+  /** POST: per-item outcomes of a queue run. */
+  readonly queueResults: string;
+}
+
+/** What the notifications family reads: FCM_*, TWILIO_* and its backend paths. */
 export interface NotificationsConfig {
+  /**
+   * Null when no FCM credential is set: the worker starts and push fails permanently, naming
+   * what to set. The legacy FCM_SERVER_KEY alone fails the start instead.
+   */
+  readonly fcm: FcmAccount | null;
+  readonly fcmRatePerSecond: number;
+  readonly paths: NotificationPaths;
+  /** How many queue items are delivered at once. */
+  readonly queueConcurrency: number;
   /**
    * Null when no Twilio variable is set: the worker starts (push and queue tasks are
    * unaffected) and send_sms_task fails permanently, naming what is missing.
@@ -53,8 +75,62 @@ const leaf = (env: string, doc: string, sensitive = false) => ({
   ...(sensitive ? { sensitive: true } : {}),
 });
 
+/** convict format: a path on the backend, starting with '/'; `allowEmpty` for optional ones. */
+function backendPath(allowEmpty: boolean) {
+  return (value: unknown): void => {
+    if (allowEmpty && value === '') return;
+    if (typeof value !== 'string' || !value.startsWith('/'))
+      throw new Error(`must be a path starting with '/', got ${JSON.stringify(value)}`);
+  };
+}
+
+const pathLeaf = (env: string, doc: string, fallback: string, allowEmpty = false) => ({
+  doc,
+  format: backendPath(allowEmpty),
+  default: fallback,
+  env,
+});
+
 export const notificationsConfig: ConfigFragment<NotificationsConfig> = {
   schema: {
+    fcm: {
+      ...fcmSchema,
+      ratePerSecond: {
+        doc: 'Push messages (one per device token) per second across the whole fleet, enforced in Redis; 0 = unlimited',
+        format: 'nat',
+        default: 0,
+        env: 'FCM_RATE_PER_SECOND',
+      },
+    },
+    paths: {
+      userDevices: pathLeaf(
+        'BACKEND_USER_DEVICES_PATH',
+        "Backend GET answering a user's device tokens ({user_id} is replaced), for push by user_id",
+        '/internal/users/{user_id}/devices',
+      ),
+      invalidTokens: pathLeaf(
+        'BACKEND_INVALID_TOKENS_PATH',
+        'Backend POST receiving the device tokens FCM reports dead; empty = not reported',
+        '/internal/notifications/invalid-tokens',
+        true,
+      ),
+      queuePending: pathLeaf(
+        'BACKEND_NOTIFICATION_QUEUE_PATH',
+        'Backend GET (?limit=N) answering the notifications it has queued for delivery',
+        '/internal/notifications/pending',
+      ),
+      queueResults: pathLeaf(
+        'BACKEND_NOTIFICATION_RESULTS_PATH',
+        'Backend POST receiving the per-item outcomes of process_notification_queue_task',
+        '/internal/notifications/results',
+      ),
+    },
+    queueConcurrency: {
+      doc: 'Notifications process_notification_queue_task delivers at once',
+      format: 'nat',
+      default: 10,
+      env: 'NOTIFICATION_QUEUE_CONCURRENCY',
+    },
     twilio: {
       accountSid: leaf('TWILIO_ACCOUNT_SID', 'Twilio account SID (AC…); empty = SMS disabled'),
       authToken: leaf(
@@ -92,14 +168,25 @@ export const notificationsConfig: ConfigFragment<NotificationsConfig> = {
       },
     },
   },
-  build: (values) => buildNotificationsConfig(values.twilio as Record<string, string | number>),
+  build: (values) => {
+    const fcm = values.fcm as FcmValues & { ratePerSecond: number };
+    return {
+      ...buildTwilioConfig(values.twilio as Record<string, string | number>),
+      fcm: buildFcmAccount(fcm),
+      fcmRatePerSecond: Number(fcm.ratePerSecond),
+      paths: values.paths as NotificationPaths,
+      queueConcurrency: Math.max(1, Number(values.queueConcurrency)),
+    };
+  },
 };
 
 /**
  * No TWILIO_* credential at all means SMS is simply not set up on this worker; some but not
  * all of them is a mistake, which fails the start naming what is missing or contradictory.
  */
-function buildNotificationsConfig(raw: Record<string, string | number>): NotificationsConfig {
+function buildTwilioConfig(
+  raw: Record<string, string | number>,
+): Pick<NotificationsConfig, 'twilio' | 'missing' | 'ratePerSecond' | 'timeoutSeconds'> {
   const text = (key: string) => String(raw[key] ?? '').trim();
   const [accountSid, authToken, apiKey, apiSecret, from, serviceSid] = [
     text('accountSid'),

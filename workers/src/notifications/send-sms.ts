@@ -1,8 +1,8 @@
 import type { KwargsOf, ResultOf, sendSmsTask } from '@burrow/contracts';
-import { PermanentError, type TaskContext } from '@burrow/shared';
+import { PermanentError, type Logger, type TaskContext } from '@burrow/shared';
 import type { NotificationServices } from './services';
 import { twilioTaskError } from './twilio-errors';
-import type { SmsReceipt } from './twilio-sender';
+import type { SmsReceipt, SmsRequest } from './twilio-sender';
 
 type Kwargs = KwargsOf<typeof sendSmsTask>;
 type Result = ResultOf<typeof sendSmsTask>;
@@ -14,11 +14,34 @@ type Result = ResultOf<typeof sendSmsTask>;
  * is never logged; the number is masked by the logger.
  */
 export async function sendSms(k: Kwargs, ctx: TaskContext<NotificationServices>): Promise<Result> {
-  const { sms, smsMissing, smsRate, smsState } = ctx.services;
-  const earlier = await smsState.load(ctx.taskId);
+  const sent = await deliverSms(
+    ctx.services,
+    ctx.taskId,
+    { to: k.phone_number, body: k.message },
+    ctx,
+  );
+  return {
+    sid: sent.sid,
+    status: sent.status,
+    ...(sent.segments !== null ? { segments: sent.segments } : {}),
+  };
+}
+
+/**
+ * Sends one SMS at most once per `smsId` (a task id, or a queued notification's): an id that
+ * already has a SID answers with it. Throws the classified Twilio error otherwise.
+ */
+export async function deliverSms(
+  services: NotificationServices,
+  smsId: string,
+  request: SmsRequest,
+  { signal, logger }: { signal: AbortSignal; logger: Logger },
+): Promise<SmsReceipt> {
+  const { sms, smsMissing, smsRate, smsState } = services;
+  const earlier = await smsState.load(smsId);
   if (earlier) {
-    ctx.logger.info('sms already sent by an earlier attempt', { sid: earlier.sid });
-    return { sid: earlier.sid, status: earlier.status };
+    logger.info('sms already sent by an earlier attempt', { sid: earlier.sid });
+    return { sid: earlier.sid, status: earlier.status, segments: null };
   }
   if (!sms)
     throw new PermanentError(
@@ -27,30 +50,26 @@ export async function sendSms(k: Kwargs, ctx: TaskContext<NotificationServices>)
       { excType: 'TwilioException', excModule: 'twilio.base.exceptions' },
     );
 
-  await smsRate.take(ctx.signal);
+  await smsRate.take(signal);
   let receipt: SmsReceipt;
   try {
-    receipt = await sms.send({ to: k.phone_number, body: k.message });
+    receipt = await sms.send(request);
   } catch (err) {
     const failure = twilioTaskError(err);
-    ctx.logger.warn('sms not sent', {
-      to: k.phone_number,
+    logger.warn('sms not sent', {
+      to: request.to,
       code: failure.code,
       retryable: failure.retryable,
       error: failure.message,
     });
     throw failure;
   }
-  await smsState.record(ctx.taskId, { sid: receipt.sid, status: receipt.status });
-  ctx.logger.info('sms sent', {
-    to: k.phone_number,
+  await smsState.record(smsId, { sid: receipt.sid, status: receipt.status });
+  logger.info('sms sent', {
+    to: request.to,
     sid: receipt.sid,
     status: receipt.status,
     ...(receipt.segments !== null ? { segments: receipt.segments } : {}),
   });
-  return {
-    sid: receipt.sid,
-    status: receipt.status,
-    ...(receipt.segments !== null ? { segments: receipt.segments } : {}),
-  };
+  return receipt;
 }

@@ -1,12 +1,21 @@
 import { fleetRateLimiter, type RateLimiter } from '../providers/fleet-rate-limiter';
+import type { BackendClient } from '../providers/backend-client';
 import type { FamilyDeps, FamilyServices } from '../family';
-import type { NotificationsConfig } from './config';
+import type { NotificationPaths, NotificationsConfig } from './config';
+import { FcmPushSender, type FcmSenderOptions, type PushSender } from './fcm-sender';
+import { PushDelivery } from './push-delivery';
+import { PushState } from './push-state';
 import { SmsState } from './sms-state';
 import { TwilioHttpClient } from './twilio-http-client';
 import { TwilioSmsSender, type SmsSender } from './twilio-sender';
 
 /** What notification handlers reach through `ctx.services`. */
 export interface NotificationServices extends FamilyServices {
+  /**
+   * FCM, or null when this worker has no FCM credential: push then fails permanently, saying
+   * what to set.
+   */
+  readonly push: PushDelivery | null;
   /**
    * Twilio, or null when this worker has no TWILIO_* credentials: send_sms_task then fails
    * permanently, naming `smsMissing`.
@@ -18,6 +27,11 @@ export interface NotificationServices extends FamilyServices {
   readonly smsRate: RateLimiter;
   /** The SID each SMS task already got, so a retry or redelivery never texts twice. */
   readonly smsState: SmsState;
+  readonly backend: BackendClient;
+  readonly paths: NotificationPaths;
+  /** Publishes the queue's email items to the email queue. */
+  readonly tasks: FamilyDeps['tasks'];
+  readonly queueConcurrency: number;
 }
 
 export interface NotificationServicesOptions {
@@ -26,17 +40,36 @@ export interface NotificationServicesOptions {
    * (`new TwilioHttpClient({ apiOrigin })`). @default a TwilioHttpClient on the real API
    */
   readonly httpClient?: TwilioHttpClient;
+  /** firebase-admin's hooks for tests: a local credential, agent and transport. */
+  readonly fcm?: FcmSenderOptions;
+  /** Replaces the FCM sender entirely (unit tests). */
+  readonly pushSender?: PushSender;
 }
 
-/** Builds the Twilio client (no I/O until the first message), the fleet-wide rate and the SMS state. */
+/**
+ * Builds the FCM and Twilio clients (no I/O until the first message), the fleet-wide rates and
+ * the per-task delivery state.
+ */
 export function createNotificationServices(
   config: NotificationsConfig,
-  deps: Pick<FamilyDeps, 'redis' | 'keyPrefix' | 'resultExpiresSeconds'>,
+  deps: Pick<FamilyDeps, 'redis' | 'keyPrefix' | 'resultExpiresSeconds' | 'backend' | 'tasks'>,
   options: NotificationServicesOptions = {},
 ): Promise<NotificationServices> {
   const httpClient =
     options.httpClient ?? new TwilioHttpClient({ timeoutMs: config.timeoutSeconds * 1000 });
+  const stateOptions = { keyPrefix: deps.keyPrefix, ttlSeconds: deps.resultExpiresSeconds };
+  const pushSender =
+    options.pushSender ?? (config.fcm ? new FcmPushSender(config.fcm, options.fcm) : null);
+  const push = pushSender
+    ? new PushDelivery(
+        pushSender,
+        fleetRateLimiter(deps.redis, `${deps.keyPrefix}burrow-rate-fcm`, config.fcmRatePerSecond),
+        new PushState(deps.redis, stateOptions),
+        config.fcmRatePerSecond,
+      )
+    : null;
   return Promise.resolve({
+    push,
     sms: config.twilio ? new TwilioSmsSender(config.twilio, httpClient) : null,
     smsMissing: config.missing,
     smsRate: fleetRateLimiter(
@@ -44,10 +77,14 @@ export function createNotificationServices(
       `${deps.keyPrefix}burrow-rate-twilio`,
       config.ratePerSecond,
     ),
-    smsState: new SmsState(deps.redis, {
-      keyPrefix: deps.keyPrefix,
-      ttlSeconds: deps.resultExpiresSeconds,
-    }),
-    close: () => (options.httpClient ? Promise.resolve() : httpClient.close()),
+    smsState: new SmsState(deps.redis, stateOptions),
+    backend: deps.backend,
+    paths: config.paths,
+    tasks: deps.tasks,
+    queueConcurrency: config.queueConcurrency,
+    close: async () => {
+      await pushSender?.close();
+      if (!options.httpClient) await httpClient.close();
+    },
   });
 }

@@ -2,8 +2,11 @@ import type { Redis } from 'ioredis';
 
 /** Hands out permission to act, one token at a time, at a rate shared by every caller. */
 export interface RateLimiter {
-  /** Resolves when the caller may act; rejects with the signal's reason if it aborts first. */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the caller may act `count` times (a burst, e.g. one multicast); rejects with
+   * the signal's reason if it aborts first. @param count @default 1
+   */
+  take(signal?: AbortSignal, count?: number): Promise<void>;
 }
 
 /** No limit (rate 0). */
@@ -55,9 +58,13 @@ export class RedisRateLimiter implements RateLimiter {
     this.scripted = redis as ScriptedRedis;
   }
 
-  async take(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal, count = 1): Promise<void> {
     signal?.throwIfAborted();
-    const waitMicros = await this.scripted.burrowRateReserve(this.options.key, this.intervalMicros);
+    // A burst starts when its first token is due and pushes the next caller back by all of it.
+    const waitMicros = await this.scripted.burrowRateReserve(
+      this.options.key,
+      this.intervalMicros * Math.max(1, Math.ceil(count)),
+    );
     if (waitMicros > 0) await sleep(waitMicros / 1000, signal);
   }
 }

@@ -12,7 +12,7 @@ const ACCOUNT_SID = 'AC00000000000000000000000000000002';
 
 /**
  * A real worker process on the catalogue `notifications` queue, on a vhost of its own, with the
- * real Twilio SDK talking to the fake (workers/test/fixtures/fake-twilio-worker.js).
+ * real Twilio SDK talking to the fake (workers/test/fixtures/fake-providers-worker.js).
  */
 describe('send_sms_task end to end: a worker process, the real SDK, the fake Twilio', () => {
   let vhost: PrivateVhost;
@@ -56,7 +56,7 @@ describe('send_sms_task end to end: a worker process, the real SDK, the fake Twi
         WORKER_NAME: uniqueName('sms@test'),
       },
       ['--queues', 'notifications'],
-      'workers/test/fixtures/fake-twilio-worker.js',
+      'workers/test/fixtures/fake-providers-worker.js',
     );
     await worker.waitForLine(/worker ready/);
     session = await connectTestClient([], { amqpUrl: vhost.url });
