@@ -17,6 +17,8 @@ export interface FcmSendRequest {
   /** The HTTP status answered. */
   readonly status: number;
   readonly httpVersion: string;
+  /** When it arrived (ms since the epoch). */
+  readonly at: number;
 }
 
 /** FCM v1 error codes the fake can answer, as FCM puts them in the error's details. */
@@ -80,8 +82,21 @@ export function fakeTlsCertificate(): { key: string; cert: string } {
     mkdirSync(dir, { recursive: true });
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
-        '-days', '3650', '-subj', '/CN=fcm.googleapis.com'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=fcm.googleapis.com',
+      ],
       { stdio: 'ignore' },
     );
   }
@@ -129,14 +144,21 @@ export async function startFakeFcm(): Promise<FakeFcm> {
     return null;
   };
 
-  const handle = (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse) => {
+  const handle = (
+    req: IncomingMessage | http2.Http2ServerRequest,
+    res: ServerResponse | http2.Http2ServerResponse,
+  ) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '';
       if (req.method === 'POST' && url.startsWith('/token')) {
         tokenRequests += 1;
-        json(res, 200, { access_token: 'fake-access-token', expires_in: 3600, token_type: 'Bearer' });
+        json(res, 200, {
+          access_token: 'fake-access-token',
+          expires_in: 3600,
+          token_type: 'Bearer',
+        });
         return;
       }
       const match = SEND_PATH.exec(url);
@@ -158,6 +180,7 @@ export async function startFakeFcm(): Promise<FakeFcm> {
         authorization: String(req.headers.authorization ?? ''),
         status,
         httpVersion: req.httpVersion,
+        at: Date.now(),
       });
       events.emit('request');
       if (!error) {
@@ -169,7 +192,9 @@ export async function startFakeFcm(): Promise<FakeFcm> {
           code: status,
           message: `fake FCM: ${error}`,
           status: statusName,
-          details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: error }],
+          details: [
+            { '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: error },
+          ],
         },
       });
     });

@@ -13,6 +13,8 @@ export interface TwilioRequest {
   /** The SID answered, or null when the request was made to fail. */
   readonly sid: string | null;
   readonly status: number;
+  /** When it arrived (ms since the epoch). */
+  readonly at?: number;
 }
 
 /** How the next matching requests fail: an HTTP status with Twilio's error body. */
@@ -39,6 +41,8 @@ export interface FakeTwilio {
   requestsTo(to: string): TwilioRequest[];
   /** Makes the next request(s) fail as described. */
   fail(failure: TwilioFailure): void;
+  /** Answers accepted messages this much later (they count as created on arrival). */
+  delayResponses(ms: number): void;
   /** Resolves when `count` requests matching `filter` have arrived. */
   waitForRequests(
     count: number,
@@ -54,12 +58,34 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const requests: TwilioRequest[] = [];
   const failures: { failure: TwilioFailure; left: number }[] = [];
   const events = new EventEmitter();
+  const created: ReturnType<typeof messageResource>[] = [];
+  let responseDelayMs = 0;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const match = MESSAGES_PATH.exec(req.url ?? '');
+      const [path, query] = (req.url ?? '').split('?');
+      const match = MESSAGES_PATH.exec(path ?? '');
+      if (req.method === 'GET' && match) {
+        // Message list, newest first, as the Messages API pages it (one page is plenty here).
+        const to = new URLSearchParams(query ?? '').get('To');
+        const messages = created
+          .filter((m) => m.account_sid === match[1] && (!to || m.to === to))
+          .reverse();
+        reply(res, 200, {
+          messages,
+          end: Math.max(0, messages.length - 1),
+          first_page_uri: path,
+          next_page_uri: null,
+          page: 0,
+          page_size: 50,
+          previous_page_uri: null,
+          start: 0,
+          uri: req.url,
+        });
+        return;
+      }
       if (req.method !== 'POST' || !match) {
         reply(res, 404, {
           code: 20404,
@@ -90,12 +116,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         return;
       }
       const sid = `SM${randomBytes(16).toString('hex')}`;
+      const resource = messageResource(match[1]!, sid, params);
+      // Created on arrival, as Twilio does: a client that dies before the answer has still sent it.
+      created.push(resource);
       record({ accountSid: match[1]!, params, user, sid, status: 201 });
-      reply(res, 201, messageResource(match[1]!, sid, params));
+      setTimeout(() => reply(res, 201, resource), responseDelayMs);
     });
   });
 
   function record(request: TwilioRequest): void {
+    request = { ...request, at: Date.now() };
     requests.push(request);
     events.emit('request');
   }
@@ -107,6 +137,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     requests,
     requestsTo: (to) => requests.filter((r) => r.params.To === to),
     fail: (failure) => failures.push({ failure, left: failure.times ?? 1 }),
+    delayResponses: (ms) => {
+      responseDelayMs = ms;
+    },
     waitForRequests: (count, options = {}) =>
       new Promise((resolve, reject) => {
         const matching = () => requests.filter(options.filter ?? (() => true));
@@ -152,7 +185,7 @@ function basicUser(header: string | undefined): string {
 
 /** The Message resource Twilio answers a create with (the fields the SDK maps). */
 function messageResource(accountSid: string, sid: string, params: Record<string, string>) {
-  const now = new Date().toUTCString();
+  const now = new Date().toUTCString(); // RFC 2822, as Twilio writes its dates
   const body = params.Body ?? '';
   return {
     account_sid: accountSid,

@@ -38,8 +38,7 @@ export const sendPushNotificationTask = defineTask({
         Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
           minItems: 1,
           maxItems: 10_000,
-          description:
-            'FCM registration tokens, sent in multicasts of 500; or give user_id',
+          description: 'FCM registration tokens, sent in multicasts of 500; or give user_id',
         }),
       ),
       title: Type.String({ minLength: 1, maxLength: 256 }),
@@ -86,7 +85,8 @@ export const sendPushNotificationTask = defineTask({
     }),
     errors: Type.Optional(
       Type.Record(Type.String(), NonNegativeInteger, {
-        description: 'Failed tokens per FCM error code, e.g. {"registration-token-not-registered": 5}',
+        description:
+          'Failed tokens per FCM error code, e.g. {"registration-token-not-registered": 5}',
       }),
     ),
     failed_tokens: Type.Optional(

@@ -46,13 +46,10 @@ export const fcmSchema = {
     'The service-account JSON key itself, instead of FCM_CREDENTIALS_FILE',
     true,
   ),
-  projectId: leaf(
-    'FCM_PROJECT_ID',
-    "Firebase project id; empty = the key's project_id",
-  ),
+  projectId: leaf('FCM_PROJECT_ID', "Firebase project id; empty = the key's project_id"),
   serverKey: leaf(
     'FCM_SERVER_KEY',
-    "The legacy FCM server key, which Google no longer accepts: set alone, the worker refuses to start and says what to set; beside a service-account key it is ignored",
+    'The legacy FCM server key, which Google no longer accepts: set alone, the worker refuses to start and says what to set; beside a service-account key it is ignored',
     true,
   ),
 };
@@ -86,9 +83,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `FCM_CREDENTIALS_FILE ${path} cannot be read: ${(err as Error).message}`,
-    );
+    throw new ConfigError(`FCM_CREDENTIALS_FILE ${path} cannot be read: ${(err as Error).message}`);
   }
 }
 
@@ -99,14 +94,13 @@ function parseServiceAccount(text: string, source: string): ServiceAccountKey {
   } catch (err) {
     throw new ConfigError(`FCM: ${source} is not JSON: ${(err as Error).message}`);
   }
-  const field = (name: string) => (typeof key[name] === 'string' ? (key[name] as string) : '');
+  const field = (name: string) => (typeof key[name] === 'string' ? (key[name]) : '');
   if (field('type') !== 'service_account')
     throw new ConfigError(
       `FCM: ${source} is not a service-account key (its "type" is ${JSON.stringify(key.type ?? null)}, not "service_account")`,
     );
   const missing = ['client_email', 'private_key'].filter((name) => field(name) === '');
-  if (missing.length > 0)
-    throw new ConfigError(`FCM: ${source} lacks ${missing.join(' and ')}`);
+  if (missing.length > 0) throw new ConfigError(`FCM: ${source} lacks ${missing.join(' and ')}`);
   return {
     projectId: field('project_id'),
     clientEmail: field('client_email'),

@@ -166,7 +166,13 @@ async function deliverItem(
     const known = err instanceof BurrowError;
     const message = err instanceof Error ? err.message : String(err);
     logger.warn('queued notification not delivered', { error: message });
-    return failed(itemId, channelName, message, known ? err.code : 'error', known ? err.retryable : true);
+    return failed(
+      itemId,
+      channelName,
+      message,
+      known ? err.code : 'error',
+      known ? err.retryable : true,
+    );
   }
 }
 
@@ -180,7 +186,10 @@ async function deliverPushItem(
 ): Promise<ItemOutcome> {
   const { push, backend, paths } = ctx.services;
   if (!push)
-    throw new PermanentError(`FCM is not configured on this worker: ${FCM_SETUP_HINT}`, 'fcm_not_configured');
+    throw new PermanentError(
+      `FCM is not configured on this worker: ${FCM_SETUP_HINT}`,
+      'fcm_not_configured',
+    );
   const userId = fields.user_id ?? null;
   const tokens =
     fields.user_tokens ??
@@ -191,8 +200,14 @@ async function deliverPushItem(
   const tally =
     tokens.length === 0
       ? null
-      : await push.deliver({ pushId: key, tokens, content: pushContent(fields), signal: ctx.signal });
-  if (!tally) return { id, channel: 'push', status: 'sent', detail: { success_count: 0, failure_count: 0 } };
+      : await push.deliver({
+          pushId: key,
+          tokens,
+          content: pushContent(fields),
+          signal: ctx.signal,
+        });
+  if (!tally)
+    return { id, channel: 'push', status: 'sent', detail: { success_count: 0, failure_count: 0 } };
   let reported: boolean | null = null;
   if (tally.unreported.length > 0 && paths.invalidTokens !== '') {
     reported = await reportInvalidTokens(
@@ -211,7 +226,13 @@ async function deliverPushItem(
   const detail = pushResult(tally, reported);
   if (tally.pending.size > 0)
     return {
-      ...failed(id, 'push', `FCM did not take ${tally.pending.size} of ${tally.tokens} tokens yet`, 'fcm_unavailable', true),
+      ...failed(
+        id,
+        'push',
+        `FCM did not take ${tally.pending.size} of ${tally.tokens} tokens yet`,
+        'fcm_unavailable',
+        true,
+      ),
       detail,
     };
   return { id, channel: 'push', status: 'sent', detail };

@@ -83,7 +83,11 @@ export class PushState {
 
   private async write(pushId: string, ...pairs: string[]): Promise<void> {
     const key = this.key(pushId);
-    await this.redis.multi().hset(key, ...pairs).expire(key, this.ttl).exec();
+    await this.redis
+      .multi()
+      .hset(key, ...pairs)
+      .expire(key, this.ttl)
+      .exec();
   }
 }
 

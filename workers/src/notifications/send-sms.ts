@@ -39,7 +39,7 @@ export async function deliverSms(
 ): Promise<SmsReceipt> {
   const { sms, smsMissing, smsRate, smsState } = services;
   const earlier = await smsState.load(smsId);
-  if (earlier) {
+  if (earlier && 'sid' in earlier) {
     logger.info('sms already sent by an earlier attempt', { sid: earlier.sid });
     return { sid: earlier.sid, status: earlier.status, segments: null };
   }
@@ -50,11 +50,23 @@ export async function deliverSms(
       { excType: 'TwilioException', excModule: 'twilio.base.exceptions' },
     );
 
-  await smsRate.take(signal);
   let receipt: SmsReceipt;
   try {
+    const lost = earlier ? await sms.findSent(request, earlier.since) : null;
+    if (lost) {
+      await smsState.record(smsId, { sid: lost.sid, status: lost.status });
+      logger.warn('sms found sent by an attempt that died waiting for Twilio; not sent again', {
+        sid: lost.sid,
+      });
+      return lost;
+    }
+    await smsRate.take(signal);
+    await smsState.markSending(smsId);
     receipt = await sms.send(request);
   } catch (err) {
+    // An answer from Twilio, even an error, means it created nothing: no lookup next time.
+    if (typeof (err as { status?: unknown }).status === 'number') await smsState.clear(smsId);
+    if (signal.aborted) throw err;
     const failure = twilioTaskError(err);
     logger.warn('sms not sent', {
       to: request.to,

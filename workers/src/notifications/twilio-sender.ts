@@ -20,7 +20,15 @@ export interface SmsReceipt {
 /** Sends one SMS; rejects with whatever the SDK threw (twilio-errors.ts reads it). */
 export interface SmsSender {
   send(message: SmsRequest): Promise<SmsReceipt>;
+  /**
+   * A message with this recipient and body that Twilio created since `since`, if any: what an
+   * attempt that died waiting for Twilio's answer may have sent.
+   */
+  findSent(message: SmsRequest, since: Date): Promise<SmsReceipt | null>;
 }
+
+/** Clock difference between a worker and Twilio that a lookup tolerates. */
+const CLOCK_SKEW_MS = 60_000;
 
 /** The Twilio Messages API through the official SDK, from a complete account setting. */
 export class TwilioSmsSender implements SmsSender {
@@ -51,11 +59,27 @@ export class TwilioSmsSender implements SmsSender {
         : { messagingServiceSid: sender.messagingServiceSid }),
       ...(statusCallbackUrl !== '' ? { statusCallback: statusCallbackUrl } : {}),
     });
-    const segments = Number(created.numSegments);
-    return {
-      sid: created.sid,
-      status: created.status,
-      segments: Number.isInteger(segments) && segments > 0 ? segments : null,
-    };
+    return receiptOf(created);
   }
+
+  async findSent(message: SmsRequest, since: Date): Promise<SmsReceipt | null> {
+    // Newest first; a recipient rarely gets 20 messages in the minutes an attempt lasts.
+    const recent = await this.client.messages.list({ to: message.to, limit: 20 });
+    const found = recent.find(
+      (m) =>
+        m.body === message.body &&
+        m.dateCreated instanceof Date &&
+        m.dateCreated.getTime() >= since.getTime() - CLOCK_SKEW_MS,
+    );
+    return found ? receiptOf(found) : null;
+  }
+}
+
+function receiptOf(message: { sid: string; status: string; numSegments: string }): SmsReceipt {
+  const segments = Number(message.numSegments);
+  return {
+    sid: message.sid,
+    status: message.status,
+    segments: Number.isInteger(segments) && segments > 0 ? segments : null,
+  };
 }

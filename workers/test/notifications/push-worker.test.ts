@@ -1,11 +1,7 @@
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { TaskFailedError } from '@burrow/shared';
-import {
-  fakeServiceAccountJson,
-  startFakeFcm,
-  type FakeFcm,
-} from '../../../testing/fake-fcm';
+import { fakeServiceAccountJson, startFakeFcm, type FakeFcm } from '../../../testing/fake-fcm';
 import { createPrivateVhost, type PrivateVhost } from '../../../testing/private-vhost';
 import { REDIS_URL, eventually, uniqueName } from '../../../testing/stack';
 import { connectTestClient } from '../../../testing/test-client';
@@ -165,7 +161,7 @@ describe('send_push_notification_task end to end: a worker process, firebase-adm
       ]);
   }, 60_000);
 
-  it("user_id: sends to the devices the backend lists for the user", async () => {
+  it('user_id: sends to the devices the backend lists for the user', async () => {
     const tokens = deviceTokens(3, 'user');
     backend.answer('GET /internal/users/7001/devices', {
       status: 200,
@@ -174,7 +170,12 @@ describe('send_push_notification_task end to end: a worker process, firebase-adm
     const id = await send({ user_id: 7001, title: 'Welcome', body: 'Your listing is live' });
     const result = await session.client.wait<PushResult>(id, 15_000);
     expect(result).toMatchObject({ success_count: 3, failure_count: 0 });
-    expect(fcm.delivered().filter((t) => tokens.includes(t)).sort()).toEqual([...tokens].sort());
+    expect(
+      fcm
+        .delivered()
+        .filter((t) => tokens.includes(t))
+        .sort(),
+    ).toEqual([...tokens].sort());
     expect(backend.to('GET /internal/users/7001/devices')[0]).toMatchObject({
       apiKey: 'push-e2e-key',
     });
@@ -214,5 +215,20 @@ describe('send_push_notification_task end to end: a worker process, firebase-adm
     });
     await eventually(async () => (await deadLetters()) === before + 1, 10_000, 'a dead letter');
     expect(fcm.requests.filter((r) => tokens.includes(r.token))).toHaveLength(3);
+  });
+
+  it('the legacy FCM_SERVER_KEY alone: the worker refuses to start and says what to set', async () => {
+    const refused = spawnBurrow(
+      {
+        RABBITMQ_URL: vhost.url,
+        FCM_SERVER_KEY: 'AAAA-legacy-key',
+        WORKER_NAME: uniqueName('legacy'),
+      },
+      ['--queues', 'notifications'],
+    );
+    expect(await refused.exited).not.toBe(0);
+    expect(refused.output()).toMatch(/FCM_SERVER_KEY is the legacy FCM API key/);
+    expect(refused.output()).toMatch(/FCM_CREDENTIALS_FILE/);
+    expect(refused.output()).not.toContain('AAAA-legacy-key');
   });
 });

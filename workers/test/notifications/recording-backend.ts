@@ -60,8 +60,7 @@ export async function startRecordingBackend(): Promise<RecordingBackend> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    to: (route) =>
-      requests.filter((r) => `${r.method} ${r.path.split('?')[0]}` === route),
+    to: (route) => requests.filter((r) => `${r.method} ${r.path.split('?')[0]}` === route),
     answer: (route, answer) => void routes.set(route, answer),
     close: () =>
       new Promise<void>((resolve) => {

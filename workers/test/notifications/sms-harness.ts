@@ -3,6 +3,7 @@ import { connectRedis, createLogger, loadConfigFragment } from '@burrow/shared';
 import type { FakeTwilio } from '../../../testing/fake-twilio';
 import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { notificationsConfig } from '../../src/notifications/config';
+import { BackendClient } from '../../src/providers/backend-client';
 import {
   createNotificationServices,
   type NotificationServices,
@@ -28,7 +29,12 @@ export async function smsHarness(fake: FakeTwilio): Promise<SmsHarness> {
   const redis = await connectRedis(REDIS_URL, 'worker', logger);
   const prefix = `${uniqueName('sms-test')}:`;
   const opened: NotificationServices[] = [];
-  const deps = { redis, keyPrefix: prefix, resultExpiresSeconds: 600 };
+  // SMS tasks never call the backend or publish: both are unreachable stand-ins here.
+  const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:9', apiKey: '' });
+  const tasks = {
+    send: () => Promise.reject(new Error('SMS tasks publish nothing')),
+  };
+  const deps = { redis, keyPrefix: prefix, resultExpiresSeconds: 600, backend, tasks };
   return {
     redis,
     prefix,
@@ -43,6 +49,7 @@ export async function smsHarness(fake: FakeTwilio): Promise<SmsHarness> {
     },
     close: async () => {
       for (const services of opened) await services.close();
+      await backend.close();
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
