@@ -159,6 +159,12 @@ describe('catalogue', () => {
       'body',
       'data',
       'user_id',
+      'image',
+      'android',
+      'apns',
+      'webpush',
+      'collapse_key',
+      'ttl',
     ]);
     expect(processUserDataTask.params).toEqual(['user_id', 'data_type', 'data', 'operations']);
   });
@@ -291,9 +297,9 @@ describe('catalogue', () => {
     ],
     ['an empty token list', sendPushNotificationTask, { user_tokens: [], title: 'a', body: 'b' }],
     [
-      'over 500 tokens',
+      'over 10 000 tokens',
       sendPushNotificationTask,
-      { user_tokens: Array.from({ length: 501 }, (_, i) => `t${i}`), title: 'a', body: 'b' },
+      { user_tokens: Array.from({ length: 10_001 }, (_, i) => `t${i}`), title: 'a', body: 'b' },
     ],
     ['user data without a user', processUserDataTask, { data_type: 'activity', data: {} }],
     ['an unknown data type', processUserDataTask, { user_id: 1, data_type: 'profile' }],

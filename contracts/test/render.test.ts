@@ -249,7 +249,19 @@ describe('renderJsonSchemas', () => {
     expect(health.params).toEqual([]);
     expect(health.seedCall).toBe('system_health_check_task()');
     expect(parse(`${sendPushNotificationTask.name}.json`)).toMatchObject({
-      params: ['user_tokens', 'title', 'body', 'data', 'user_id'],
+      params: [
+        'user_tokens',
+        'title',
+        'body',
+        'data',
+        'user_id',
+        'image',
+        'android',
+        'apns',
+        'webpush',
+        'collapse_key',
+        'ttl',
+      ],
       seedCall: 'send_push_notification(user_tokens, title, body)',
     });
     expect(sms.seedCall).toBeUndefined();

@@ -4,6 +4,7 @@ import {
   type ConfigFragment,
   type Logger,
   type TaskDefinition,
+  type BrokerConnection,
   type TaskClient,
   type TaskRegistry,
 } from '@burrow/shared';
@@ -27,6 +28,11 @@ export interface FamilyDeps {
   readonly tasks: Pick<TaskClient, 'send'>;
   /** Reachability of the worker's own brokers. */
   readonly probes: { readonly rabbitmq: Probe; readonly redis: Probe };
+  /**
+   * The worker's current AMQP connection, undefined while it reconnects: for broker
+   * administration (cleanup's dead-letter pruning), never for publishing or consuming.
+   */
+  readonly amqp: () => BrokerConnection['current'];
   readonly logger: Logger;
 }
 

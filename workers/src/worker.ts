@@ -117,6 +117,7 @@ function familyDeps(
       origin: config.worker.name,
     }),
     logger,
+    amqp: () => connection.current,
     probes: {
       rabbitmq: async () => {
         const amqp = connection.current;

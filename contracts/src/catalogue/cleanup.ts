@@ -18,6 +18,35 @@ const SweepResult = Type.Object({
       description: 'Dry run only: the first 100 files a real run would delete',
     }),
   ),
+  skipped_in_use: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Old enough to go, but left alone: a worker is writing them (not errors)',
+    }),
+  ),
+  in_use: Type.Optional(
+    Type.Array(Type.String(), { description: 'The first 100 files skipped as in use' }),
+  ),
+});
+
+/** The log sweep's result: the file sweep's, and the backend's own log-record prune. */
+const LogSweepResult = Type.Object({
+  ...SweepResult.properties,
+  backend_prune: Type.Optional(
+    Type.Object(
+      {
+        status: Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]),
+        status_code: Type.Optional(NonNegativeInteger),
+        response: Type.Optional(Type.Unknown({ description: "The backend's answer" })),
+        error: Type.Optional(Type.String()),
+        reason: Type.Optional(Type.String()),
+      },
+      {
+        description:
+          'BACKEND_LOG_PRUNE_PATH set: the backend asked to prune its log records; failed does not fail the task',
+      },
+    ),
+  ),
 });
 
 const DryRun = Type.Optional(
@@ -57,7 +86,7 @@ export const cleanupOldLogsTask = defineTask({
     },
     { additionalProperties: false },
   ),
-  result: SweepResult,
+  result: LogSweepResult,
   defaults: {
     retry: { maxRetries: 1, backoffSeconds: 60, backoffMaxSeconds: 600 },
     softTimeLimitSeconds: 600,
@@ -72,10 +101,31 @@ const CheckStatus = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const ProviderState = Type.Object({
+  status: Type.Union([
+    Type.Literal('configured'),
+    Type.Literal('not_configured'),
+    Type.Literal('incomplete'),
+  ]),
+  missing: Type.Optional(Type.Array(Type.String())),
+});
+
+const DiskState = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('error')]),
+  measured: Type.Optional(
+    Type.String({ description: 'The folder measured: the one given or its nearest parent' }),
+  ),
+  free_mb: Type.Optional(NonNegativeInteger),
+  total_mb: Type.Optional(NonNegativeInteger),
+  free_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  error: Type.Optional(Type.String()),
+});
+
 export const systemHealthCheckTask = defineTask({
   name: 'tasks.cleanup_tasks.system_health_check_task',
   queue,
-  description: 'Probes the broker, Redis, database and providers and reports each one up or down.',
+  description:
+    'Probes the broker, Redis, the backend, SMTP and disk space, reports each one up or down, and whether push and SMS are configured.',
   params: [],
   seedCall: 'system_health_check_task()',
   kwargs: Type.Object({}, { additionalProperties: false }),
@@ -91,6 +141,17 @@ export const systemHealthCheckTask = defineTask({
       description:
         "The seed's map: each backend health path to its HTTP status code, null when unreachable",
     }),
+    providers: Type.Optional(
+      Type.Record(Type.String(), ProviderState, {
+        description:
+          'Push (fcm) and SMS (twilio) configuration presence; not_configured alone is not unhealthy, incomplete is degraded',
+      }),
+    ),
+    disk: Type.Optional(
+      Type.Record(Type.String(), DiskState, {
+        description: 'Each HEALTH_DISK_DIRS folder to the free space of its filesystem',
+      }),
+    ),
   }),
   defaults: {
     // The next run is five minutes away: a retry would only report stale health.
@@ -102,7 +163,12 @@ export const systemHealthCheckTask = defineTask({
 });
 
 const StepOutcome = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]),
+  status: Type.Union([
+    Type.Literal('ok'),
+    Type.Literal('failed'),
+    Type.Literal('skipped'),
+    Type.Literal('timed_out'),
+  ]),
   duration_ms: Type.Number({ minimum: 0 }),
   detail: Type.Optional(Type.Unknown()),
 });
@@ -111,7 +177,7 @@ export const dailyMaintenanceTask = defineTask({
   name: 'tasks.cleanup_tasks.daily_maintenance_task',
   queue,
   description:
-    'Runs the nightly maintenance steps (backend database backup, temp and log sweeps, health check) in order; fails only when the backup fails.',
+    'Runs the nightly maintenance steps (backend database backup, temp and log sweeps, dead-letter pruning, health check) in order, each within its own time budget; fails only when the backup fails.',
   params: [],
   seedCall: 'daily_maintenance_task()',
   kwargs: Type.Object({}, { additionalProperties: false }),

@@ -25,6 +25,38 @@ export interface DeadLetterSummary {
   readonly inspected: number;
 }
 
+/** What pruning one dead-letter queue did. */
+export interface DeadLetterPrune {
+  readonly deadQueue: string;
+  /** False when the queue does not exist (its workers never ran here): nothing to prune. */
+  readonly exists: boolean;
+  /** Dead letters older than the cutoff, removed from the head. */
+  readonly removed: number;
+  /** Messages left in the queue afterwards. */
+  readonly remaining: number;
+  /**
+   * When the first kept message failed (ISO 8601): nothing in the queue is due before that
+   * plus the maximum age. Null when the queue was emptied or that message carries no time.
+   */
+  readonly headFailedAt: string | null;
+}
+
+/**
+ * When a dead letter failed, in ms: `x-burrow-failed-at` (every burrow dead letter has it),
+ * else the broker's `x-death` time or the message's timestamp (seconds); null when none.
+ */
+export function deadLetterTime(message: Pick<GetMessage, 'properties'>): number | null {
+  const headers = message.properties.headers ?? {};
+  const stamped = headers['x-burrow-failed-at'] as unknown;
+  if (typeof stamped === 'string' && !Number.isNaN(Date.parse(stamped))) return Date.parse(stamped);
+  const deaths = headers['x-death'] as unknown;
+  const death = Array.isArray(deaths) ? (deaths[0] as { time?: unknown } | undefined) : undefined;
+  const seconds = [death?.time, message.properties.timestamp as unknown].find(
+    (value) => typeof value === 'number' && value > 0,
+  );
+  return typeof seconds === 'number' ? seconds * 1000 : null;
+}
+
 /** Accepts "email" or "email.dead"; returns [task queue, dead queue]. */
 export function resolveDeadQueue(name: string): [string, string] {
   const queue = name.endsWith('.dead') ? name.slice(0, -'.dead'.length) : name;
@@ -130,6 +162,66 @@ export class DeadLetterAdmin {
         return replayed;
       },
     );
+  }
+
+  /**
+   * Removes the dead letters that failed before `cutoff`, from the head of the queue, where
+   * the oldest are, and stops at the first younger (or undated) one. RabbitMQ cannot delete a
+   * message in the middle of a queue: each head message is taken with basic.get, acked when
+   * old enough, and the first one to keep is left unacked and returned by closing the
+   * channel. Not nack(requeue): measured on RabbitMQ 3.10, a quorum queue (every burrow queue
+   * is one) puts a nacked, rejected or recovered message at the tail, while one returned by
+   * the channel's close goes back to the head; a classic queue keeps the position either way.
+   * Only that one message is ever returned, so its `x-delivery-count` grows by one per prune.
+   * A message older than the cutoff behind a younger one (rare: a replayed letter that fails
+   * again carries its new time) waits until the younger one's turn.
+   */
+  async pruneOlderThan(
+    name: string,
+    cutoff: Date,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<DeadLetterPrune> {
+    const [, deadQueue] = resolveDeadQueue(name);
+    const channel = await this.connection.createChannel();
+    let closed = false;
+    channel.on('error', () => undefined); // a 404 below closes the channel; it is handled there
+    channel.on('close', () => {
+      closed = true;
+    });
+    try {
+      try {
+        await channel.checkQueue(deadQueue);
+      } catch (err) {
+        // The broker answers 404 NOT_FOUND and closes the channel.
+        if (/\b404\b|NOT_FOUND/.test(String((err as Error).message)))
+          return { deadQueue, exists: false, removed: 0, remaining: 0, headFailedAt: null };
+        throw err;
+      }
+      let removed = 0;
+      let kept = 0;
+      let headFailedAt: string | null = null;
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const message = await channel.get(deadQueue, { noAck: false });
+        if (message === false) break;
+        const failedAt = deadLetterTime(message);
+        if (failedAt !== null && failedAt < cutoff.getTime()) {
+          channel.ack(message);
+          removed += 1;
+          continue;
+        }
+        // Left unacked: the close below returns it to the head (see above).
+        kept = 1;
+        headFailedAt = failedAt === null ? null : new Date(failedAt).toISOString();
+        break;
+      }
+      // Ready messages, after the acks above (a channel's frames are handled in order), and
+      // the one held unacked.
+      const remaining = (await channel.checkQueue(deadQueue)).messageCount + kept;
+      return { deadQueue, exists: true, removed, remaining, headFailedAt };
+    } finally {
+      if (!closed) await channel.close().catch(() => undefined);
+    }
   }
 
   /** Deletes every message in the dead-letter queue; returns how many. */

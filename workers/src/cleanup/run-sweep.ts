@@ -12,12 +12,19 @@ export async function runSweep(
 ): Promise<Result> {
   const dryRun = options.dryRun ?? false;
   if (options.roots.length === 0) ctx.logger.info('no sweep roots configured: nothing to do');
-  const report = await sweep({ ...options, signal: ctx.signal, fs: ctx.services.fs });
+  const { filesInUse } = ctx.services;
+  const report = await sweep({
+    ...options,
+    signal: ctx.signal,
+    fs: ctx.services.fs,
+    inUse: (paths) => filesInUse.held(paths),
+  });
   ctx.logger.info(dryRun ? 'sweep dry run finished' : 'sweep finished', {
     roots: options.roots.join(','),
     deleted: report.deleted_files,
     freedBytes: report.freed_bytes,
     errors: report.error_count,
+    skippedInUse: report.skipped_in_use,
   });
   return {
     deleted_files: report.deleted_files,
@@ -25,5 +32,7 @@ export async function runSweep(
     errors: report.errors,
     dry_run: dryRun,
     ...(dryRun ? { would_delete: report.would_delete } : {}),
+    skipped_in_use: report.skipped_in_use,
+    ...(report.skipped_in_use > 0 ? { in_use: report.in_use } : {}),
   };
 }

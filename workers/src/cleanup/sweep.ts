@@ -34,6 +34,11 @@ export interface SweepOptions {
   readonly fs?: SweepFs;
   /** Deepest folder level walked below a root. @default 64 */
   readonly maxDepth?: number;
+  /**
+   * Which of these files the fleet is writing now (FilesInUse.held); asked for each selected
+   * file just before it goes, and a held one is skipped. @default nothing is held
+   */
+  readonly inUse?: (paths: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 export interface SweepReport {
@@ -44,6 +49,10 @@ export interface SweepReport {
   error_count: number;
   /** Dry run: the first MAX_LISTED files a real run would delete. */
   would_delete: string[];
+  /** Selected files left alone because a worker is writing them. */
+  skipped_in_use: number;
+  /** The first MAX_LISTED of those. */
+  in_use: string[];
 }
 
 /** Longest list a report carries, so a huge tree cannot make a huge result. */
@@ -64,6 +73,8 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     errors: [],
     error_count: 0,
     would_delete: [],
+    skipped_in_use: 0,
+    in_use: [],
   };
   const fail = (where: string, err: unknown) => {
     report.error_count += 1;
@@ -122,6 +133,11 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       const stat = await fs.lstat(file);
       const candidate = { path: file, name, size: stat.size, mtimeMs: stat.mtimeMs };
       if (!options.select(candidate)) return false;
+      if (options.inUse && (await options.inUse([file])).has(file)) {
+        report.skipped_in_use += 1;
+        if (report.in_use.length < MAX_LISTED) report.in_use.push(file);
+        return false;
+      }
       if (options.dryRun) {
         if (report.would_delete.length < MAX_LISTED) report.would_delete.push(file);
       } else await fs.unlink(file);

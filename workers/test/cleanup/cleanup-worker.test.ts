@@ -1,5 +1,7 @@
+import amqplib from 'amqplib';
 import { AMQP_URL, MGMT_URL, uniqueName } from '../../../testing/stack';
 import { startFakeBackend, type FakeBackend } from '../../../testing/fake-backend';
+import { startTestSmtpServer, type TestSmtpServer } from '../../../testing/smtp-server';
 import { connectTestClient } from '../../../testing/test-client';
 import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../../testing/worker-process';
 import { HOUR, tempTree } from './tree';
@@ -26,6 +28,7 @@ describe('the cleanup family in a real worker process', () => {
   let temp: Awaited<ReturnType<typeof tempTree>>;
   let logs: Awaited<ReturnType<typeof tempTree>>;
   let backend: FakeBackend;
+  let smtp: TestSmtpServer;
   let worker: WorkerProcess;
   let client: Awaited<ReturnType<typeof connectTestClient>>;
 
@@ -39,6 +42,7 @@ describe('the cleanup family in a real worker process', () => {
     temp = await tempTree();
     logs = await tempTree();
     backend = await startFakeBackend();
+    smtp = await startTestSmtpServer();
     worker = spawnBurrow(
       {
         RABBITMQ_URL: brokerUrl,
@@ -47,6 +51,12 @@ describe('the cleanup family in a real worker process', () => {
         CLEANUP_LOG_DIRS: logs.dir,
         REDIS_KEY_PREFIX: keyPrefix,
         WORKER_NAME: 'cleanup@test',
+        SMTP_HOST: smtp.host,
+        SMTP_PORT: String(smtp.port),
+        HEALTH_DISK_DIRS: `${temp.dir},${logs.dir}`,
+        // The fake backend has no backup endpoint; the step is covered by daily-maintenance.test.
+        BACKEND_MAINTENANCE_PATH: '',
+        MAINTENANCE_STEP_TIMEOUTS: 'health_check=20',
       },
       ['--queues', 'cleanup'],
     );
@@ -59,6 +69,7 @@ describe('the cleanup family in a real worker process', () => {
     await worker?.exited;
     await client?.close();
     await backend?.close();
+    await smtp?.close();
     await temp?.remove();
     await logs?.remove();
     await management('DELETE', `vhosts/${vhost}`);
@@ -72,7 +83,13 @@ describe('the cleanup family in a real worker process', () => {
     expect(dry).toMatchObject({ deleted_files: 1, freed_bytes: 8, dry_run: true });
     expect(await temp.exists('upload/old.part')).toBe(true);
     const real = await client.client.wait(await client.client.send(task, [24]), 20_000);
-    expect(real).toEqual({ deleted_files: 1, freed_bytes: 8, errors: [], dry_run: false });
+    expect(real).toEqual({
+      deleted_files: 1,
+      freed_bytes: 8,
+      errors: [],
+      dry_run: false,
+      skipped_in_use: 0,
+    });
     expect(await temp.exists('upload/old.part')).toBe(false);
     expect(await temp.exists('upload/new.part')).toBe(true);
   });
@@ -96,6 +113,8 @@ describe('the cleanup family in a real worker process', () => {
     const id = await client.client.send('tasks.cleanup_tasks.system_health_check_task');
     await expect(client.client.wait(id, 20_000)).resolves.toMatchObject({
       status: 'healthy',
+      checks: { smtp: { status: 'up' }, [`disk:${temp.dir}`]: { status: 'up' } },
+      providers: { fcm: { status: 'not_configured' }, twilio: { status: 'not_configured' } },
       results: {
         '/health/redis': 200,
         '/health/rabbitmq': 200,
@@ -111,6 +130,44 @@ describe('the cleanup family in a real worker process', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       status: 'healthy',
       results: { '/health/redis': 200 },
+    });
+  });
+
+  it('runs the nightly maintenance steps in the worker, each reported', async () => {
+    await temp.file('nightly/old.part', 30 * HOUR, 2);
+    // Dead letters of set ages in this vhost's cleanup.dead (the worker declared it).
+    const connection = await amqplib.connect(brokerUrl);
+    const channel = await connection.createConfirmChannel();
+    for (const days of [45, 3])
+      channel.sendToQueue('cleanup.dead', Buffer.from('{}'), {
+        persistent: true,
+        headers: {
+          'x-burrow-failed-at': new Date(Date.now() - days * 24 * HOUR).toISOString(),
+        },
+      });
+    await channel.waitForConfirms();
+    await connection.close();
+    const id = await client.client.send('tasks.cleanup_tasks.daily_maintenance_task');
+    const result = await client.client.wait<{
+      steps: Record<string, { status: string; detail?: unknown }>;
+    }>(id, 60_000);
+    expect(Object.keys(result.steps)).toEqual([
+      'database_backup',
+      'temp_files',
+      'old_logs',
+      'dead_letters',
+      'health_check',
+    ]);
+    expect(result.steps.database_backup).toMatchObject({ status: 'skipped' });
+    expect(result.steps.temp_files).toMatchObject({ status: 'ok', detail: { deleted_files: 1 } });
+    expect(result.steps.old_logs).toMatchObject({ status: 'ok' });
+    expect(result.steps.dead_letters).toMatchObject({
+      status: 'ok',
+      detail: { removed: { cleanup: 1 }, remaining: { cleanup: 1 }, total_removed: 1 },
+    });
+    expect(result.steps.health_check).toMatchObject({
+      status: 'ok',
+      detail: { status: 'healthy' },
     });
   });
 });

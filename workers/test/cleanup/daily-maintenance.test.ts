@@ -8,6 +8,7 @@ import { dailyMaintenance } from '../../src/cleanup/daily-maintenance';
 import { HealthSnapshots } from '../../src/cleanup/health-snapshot';
 import type { CleanupServices } from '../../src/cleanup/services';
 import { BackendClient } from '../../src/providers/backend-client';
+import { FilesInUse } from '../../src/providers/files-in-use';
 import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { HOUR, tempTree } from './tree';
 
@@ -24,12 +25,13 @@ describe('daily_maintenance_task', () => {
     backend,
     probes: { rabbitmq: () => Promise.resolve(), redis: () => Promise.resolve() },
     settings: {
-      ...loadConfigFragment(cleanupConfig, { CLEANUP_LOG_DIRS: '' }),
+      ...loadConfigFragment(cleanupConfig, { CLEANUP_LOG_DIRS: '', HEALTH_CHECK_SMTP: 'false' }),
       backendHealthPaths: ['/health/redis'],
       tempDirs: [tree.dir],
       ...settings,
     },
     health: new HealthSnapshots(redis, { keyPrefix: `${prefix}:`, ttlSeconds: 60 }),
+    filesInUse: new FilesInUse(redis, { keyPrefix: `${prefix}:` }),
     now: Date.now,
     close: () => Promise.resolve(),
   });
@@ -77,6 +79,7 @@ describe('daily_maintenance_task', () => {
       'database_backup',
       'temp_files',
       'old_logs',
+      'dead_letters',
       'health_check',
     ]);
     expect(result.steps.database_backup).toMatchObject({
@@ -108,7 +111,8 @@ describe('daily_maintenance_task', () => {
       expect.objectContaining({
         level: 'error',
         fields: expect.objectContaining({
-          steps: 'database_backup=failed,temp_files=ok,old_logs=ok,health_check=ok',
+          steps:
+            'database_backup=failed,temp_files=ok,old_logs=ok,dead_letters=skipped,health_check=ok',
         }),
       }),
     );

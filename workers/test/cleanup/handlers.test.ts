@@ -11,6 +11,7 @@ import { HealthSnapshots } from '../../src/cleanup/health-snapshot';
 import type { CleanupServices } from '../../src/cleanup/services';
 import { systemHealthCheck } from '../../src/cleanup/system-health-check';
 import { BackendClient } from '../../src/providers/backend-client';
+import { FilesInUse } from '../../src/providers/files-in-use';
 import { REDIS_URL, uniqueName } from '../../../testing/stack';
 import { HOUR, tempTree } from './tree';
 
@@ -39,10 +40,11 @@ function services(
     backend,
     probes: { rabbitmq: () => Promise.resolve(), redis: () => Promise.resolve() },
     settings: {
-      ...loadConfigFragment(cleanupConfig, { CLEANUP_LOG_DIRS: '' }),
+      ...loadConfigFragment(cleanupConfig, { CLEANUP_LOG_DIRS: '', HEALTH_CHECK_SMTP: 'false' }),
       ...settings,
     },
     health: snapshots(),
+    filesInUse: new FilesInUse(redis, { keyPrefix: snapshotPrefix }),
     now: Date.now,
     close: () => Promise.resolve(),
   };
@@ -86,7 +88,13 @@ describe('cleanup_temp_files_task', () => {
       await other.file('old', 30 * HOUR, 4);
       const ctx = fakeContext({ services: services({ tempDirs: [tree.dir] }) });
       const result = await cleanupTempFiles({ max_age_hours: 24 }, ctx);
-      expect(result).toEqual({ deleted_files: 1, freed_bytes: 4, errors: [], dry_run: false });
+      expect(result).toEqual({
+        deleted_files: 1,
+        freed_bytes: 4,
+        errors: [],
+        dry_run: false,
+        skipped_in_use: 0,
+      });
       expect(await tree.exists('old')).toBe(false);
       expect(await tree.exists('young')).toBe(true);
       expect(await other.exists('old')).toBe(true);
@@ -105,8 +113,41 @@ describe('cleanup_temp_files_task', () => {
       errors: [],
       dry_run: true,
       would_delete: [old],
+      skipped_in_use: 0,
     });
     expect(await tree.exists('d/old')).toBe(true);
+  });
+
+  it('skips an old file a worker is writing: reported as in use, not as an error', async () => {
+    const writing = await tree.file('reports/big.csv', 30 * HOUR, 4);
+    await tree.file('reports/done.csv', 30 * HOUR, 4);
+    const lease = await new FilesInUse(redis, { keyPrefix: snapshotPrefix }).hold(writing);
+    try {
+      const ctx = fakeContext({ services: services({ tempDirs: [tree.dir] }) });
+      const dry = await cleanupTempFiles({ max_age_hours: 24, dry_run: true }, ctx);
+      expect(dry).toMatchObject({ deleted_files: 1, skipped_in_use: 1, in_use: [writing] });
+      expect(dry.would_delete).toEqual([path.join(tree.dir, 'reports/done.csv')]);
+      const result = await cleanupTempFiles({ max_age_hours: 24 }, ctx);
+      expect(result).toEqual({
+        deleted_files: 1,
+        freed_bytes: 4,
+        errors: [],
+        dry_run: false,
+        skipped_in_use: 1,
+        in_use: [writing],
+      });
+      expect(await tree.exists('reports/big.csv')).toBe(true);
+      expect(await tree.exists('reports/done.csv')).toBe(false);
+    } finally {
+      await lease.release();
+    }
+    // Released, it goes with the next sweep like any old file.
+    const after = await cleanupTempFiles(
+      { max_age_hours: 24 },
+      fakeContext({ services: services({ tempDirs: [tree.dir] }) }),
+    );
+    expect(after).toMatchObject({ deleted_files: 1, skipped_in_use: 0 });
+    expect(await tree.exists('reports')).toBe(false);
   });
 
   it('succeeds with nothing to report when no roots are configured', async () => {
@@ -116,6 +157,7 @@ describe('cleanup_temp_files_task', () => {
       freed_bytes: 0,
       errors: [],
       dry_run: false,
+      skipped_in_use: 0,
     });
     expect(ctx.lines.map((l) => l.message)).toContain('no sweep roots configured: nothing to do');
   });
@@ -142,6 +184,23 @@ describe('cleanup_old_logs_task', () => {
       expect(await tree.exists('readme.txt')).toBe(true);
       expect(await tree.exists('old.log.gz')).toBe(false);
     } finally {
+      await tree.remove();
+    }
+  });
+});
+
+describe('cleanup_old_logs_task and files in use', () => {
+  it('leaves an old log a worker still holds', async () => {
+    const tree = await tempTree();
+    const held = await tree.file('import-2020-01-01.log', 40 * DAY, 9);
+    const lease = await new FilesInUse(redis, { keyPrefix: snapshotPrefix }).hold(held);
+    try {
+      const ctx = fakeContext({ services: services({ logDirs: [tree.dir] }) });
+      const result = await cleanupOldLogs({ days_to_keep: 30 }, ctx);
+      expect(result).toMatchObject({ deleted_files: 0, errors: [], skipped_in_use: 1 });
+      expect(await tree.exists('import-2020-01-01.log')).toBe(true);
+    } finally {
+      await lease.release();
       await tree.remove();
     }
   });

@@ -32,6 +32,23 @@ describe('sweep', () => {
     await expect(fs.stat(tree.dir)).resolves.toBeDefined();
   });
 
+  it('keeps a file whose in-use state cannot be read, as an error, and goes on', async () => {
+    const unsure = await tree.file('a/unsure', 30 * HOUR, 1, NOW);
+    await tree.file('b/old', 30 * HOUR, 1, NOW);
+    const report = await sweep({
+      roots: [tree.dir],
+      select: olderThan(NOW, HOUR),
+      inUse: (paths) =>
+        paths[0] === unsure ? Promise.reject(new Error('redis away')) : Promise.resolve(new Set()),
+    });
+    expect(report).toMatchObject({
+      deleted_files: 1,
+      skipped_in_use: 0,
+      errors: [{ path: unsure, error: 'redis away' }],
+    });
+    expect(await tree.exists('a/unsure')).toBe(true);
+  });
+
   it('keeps folders that were empty before, and emptied ones unless asked', async () => {
     await fs.mkdir(path.join(tree.dir, 'was-empty'));
     await tree.file('emptied/old', 30 * HOUR, 1, NOW);
