@@ -26,7 +26,7 @@ describe('createLogger', () => {
       taskId: 't-1',
       task: 'tasks.email_tasks.send_email_task',
       message: 'rejected by a***@example.com',
-      phone: '+38******4567',
+      phone: '+*********567',
       password: '***',
       ms: 12,
     });

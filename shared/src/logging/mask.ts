@@ -1,19 +1,18 @@
 const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|auth|cookie|credential/i;
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
-const PHONE = /\+(\d{2})(\d{3,})(\d{4})\b/g;
+const PHONE = /\+(\d{5,})(\d{3})\b/g;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s]*:)[^@/\s]+@/gi;
 
-/** Hides the personal part of e-mail addresses, phone numbers and URL passwords in a string. */
+/**
+ * Hides the personal part of e-mail addresses, phone numbers (all but the last three digits)
+ * and URL passwords in a string.
+ */
 export function maskText(text: string): string {
   if (text.length === 0) return text;
   return text
     .replace(URL_CREDENTIALS, '$1***@')
     .replace(EMAIL, '$1***@$2')
-    .replace(
-      PHONE,
-      (_m, first: string, middle: string, last: string) =>
-        `+${first}${'*'.repeat(middle.length)}${last}`,
-    );
+    .replace(PHONE, (_m, hidden: string, last: string) => `+${'*'.repeat(hidden.length)}${last}`);
 }
 
 /**
