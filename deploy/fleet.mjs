@@ -56,6 +56,19 @@ if (
   });
 }
 
+// A stand-in backend on DEV_BACKEND_PORT (8010) that answers every call with 200, so the
+// scheduled tasks of a fresh fleet succeed, unless BACKEND_API_URL points at a real backend
+// (or FLEET_DEV_BACKEND=0).
+if (process.env.FLEET_DEV_BACKEND !== '0' && !process.env.BACKEND_API_URL) {
+  const devPort = process.env.DEV_BACKEND_PORT ?? '8010';
+  env.BACKEND_API_URL = `http://127.0.0.1:${devPort}`;
+  programs.push({
+    name: 'dev-backend',
+    args: [path.join(root, 'deploy/dev-backend.mjs')],
+    env: { DEV_BACKEND_PORT: devPort },
+  });
+}
+
 // The periodic scheduler (one is enough locally; replicas are safe), unless FLEET_SCHEDULER=0.
 if (process.env.FLEET_SCHEDULER !== '0') {
   programs.push({
@@ -114,5 +127,5 @@ process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 for (const program of programs) start(program);
 console.log(
-  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + queues.length - 1}${programs.some((p) => p.name === 'mail-catcher') ? '; mails at http://localhost:8025/' : ''}); Ctrl-C stops`,
+  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + queues.length - 1}${programs.some((p) => p.name === 'mail-catcher') ? '; mails at http://localhost:8025/' : ''}${programs.some((p) => p.name === 'dev-backend') ? `; backend calls at ${env.BACKEND_API_URL}/requests` : ''}); Ctrl-C stops`,
 );
