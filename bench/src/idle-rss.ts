@@ -13,7 +13,7 @@ import { alignedTable } from './report';
 
 const REPO = path.join(__dirname, '..', '..');
 const WORKER = path.join(REPO, 'workers', 'dist', 'cli', 'worker-cli.js');
-const QUEUE_SETS = (process.env.BENCH_RSS_QUEUES ?? 'email;cleanup;all').split(';');
+const QUEUE_SETS = (process.env.BENCH_RSS_QUEUES ?? 'email;notifications;cleanup;all').split(';');
 const RUNS = Number(process.env.BENCH_RSS_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_RSS_SETTLE_MS ?? 5_000);
 
