@@ -1,4 +1,4 @@
-/** The package graph runs one way: contracts ← shared ← workers, scheduler (← bench). */
+/** The package graph runs one way: contracts ← shared ← workers, scheduler, api (← bench). */
 const pkg = (name) => `^${name}/`;
 module.exports = {
   forbidden: [
@@ -8,26 +8,33 @@ module.exports = {
       comment: 'contracts holds data and pure codecs: it imports no other package',
       severity: 'error',
       from: { path: pkg('contracts') },
-      to: { path: ['^shared/', '^workers/', '^scheduler/', '^bench/'] },
+      to: { path: ['^shared/', '^workers/', '^scheduler/', '^api/', '^bench/'] },
     },
     {
       name: 'shared-knows-no-tasks',
       severity: 'error',
       from: { path: pkg('shared') },
-      to: { path: ['^workers/', '^scheduler/', '^bench/'] },
+      to: { path: ['^workers/', '^scheduler/', '^api/', '^bench/'] },
     },
     {
       name: 'workers-is-a-leaf',
       severity: 'error',
       from: { path: '^workers/' },
-      to: { path: ['^scheduler/', '^bench/'] },
+      to: { path: ['^scheduler/', '^api/', '^bench/'] },
     },
     {
       name: 'scheduler-is-a-leaf',
       comment: 'the scheduler publishes tasks; it never executes them',
       severity: 'error',
       from: { path: '^scheduler/' },
-      to: { path: ['^workers/', '^bench/'] },
+      to: { path: ['^workers/', '^api/', '^bench/'] },
+    },
+    {
+      name: 'api-is-a-leaf',
+      comment: 'the API publishes tasks and reads results; it never executes them',
+      severity: 'error',
+      from: { path: '^api/' },
+      to: { path: ['^workers/', '^scheduler/', '^bench/'] },
     },
     {
       name: 'families-stand-alone',
@@ -52,8 +59,8 @@ module.exports = {
       name: 'no-deep-imports',
       comment: "import a package by its name, never another package's src/",
       severity: 'error',
-      from: { path: '^(contracts|shared|workers|scheduler|bench)/src' },
-      to: { path: '^(contracts|shared|workers|scheduler|bench)/src', pathNot: '^$1/src' },
+      from: { path: '^(contracts|shared|workers|scheduler|api|bench)/src' },
+      to: { path: '^(contracts|shared|workers|scheduler|api|bench)/src', pathNot: '^$1/src' },
     },
   ],
   options: {

@@ -14,6 +14,7 @@ COPY contracts/package.json contracts/
 COPY shared/package.json shared/
 COPY workers/package.json workers/
 COPY scheduler/package.json scheduler/
+COPY api/package.json api/
 COPY bench/package.json bench/
 # --ignore-scripts: the only packages with install scripts are dev tools (@swc/core,
 # @parcel/watcher) that tsc does not need, and a failed native fallback would break the build.
@@ -28,6 +29,8 @@ COPY workers/tsconfig.json workers/
 COPY workers/src workers/src
 COPY scheduler/tsconfig.json scheduler/
 COPY scheduler/src scheduler/src
+COPY api/tsconfig.json api/
+COPY api/src api/src
 COPY bench/tsconfig.json bench/
 COPY bench/src bench/src
 
@@ -47,7 +50,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 # Every workspace package the links point at, even those the worker does not load (scheduler,
-# bench), so that no symlink under node_modules/@burrow dangles.
+# api, bench), so that no symlink under node_modules/@burrow dangles.
 COPY --from=build /app/contracts/package.json contracts/
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/shared/package.json shared/
@@ -56,6 +59,8 @@ COPY --from=build /app/workers/package.json workers/
 COPY --from=build /app/workers/dist workers/dist
 COPY --from=build /app/scheduler/package.json scheduler/
 COPY --from=build /app/scheduler/dist scheduler/dist
+COPY --from=build /app/api/package.json api/
+COPY --from=build /app/api/dist api/dist
 COPY --from=build /app/bench/package.json bench/
 COPY --from=build /app/bench/dist bench/dist
 

@@ -6,7 +6,7 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@burrow/(contracts|shared|workers|scheduler)$': '<rootDir>/$1/src' },
+  moduleNameMapper: { '^@burrow/(contracts|shared|workers|scheduler|api)$': '<rootDir>/$1/src' },
   testMatch: ['<rootDir>/*/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/serial/'],
   testTimeout: 60_000,
