@@ -6,12 +6,16 @@ import { TaskFailedError } from '@burrow/shared';
 import { deleteQueues } from '../../testing/fixture-worker';
 import { AMQP_URL, REDIS_URL, REPO_ROOT, uniqueName } from '../../testing/stack';
 import { connectTestClient } from '../../testing/test-client';
+import { fakeServiceAccountJson } from '../../testing/fake-fcm';
 import { spawnBurrow } from '../../testing/worker-process';
 
 const run = promisify(execFile);
 
 /** Modules a real worker process on `queues` has loaded, relative to the repository. */
-async function modulesLoadedBy(queues: string): Promise<string[]> {
+async function modulesLoadedBy(
+  queues: string,
+  env: Record<string, string> = {},
+): Promise<string[]> {
   const { stdout } = await run(
     process.execPath,
     [path.join(REPO_ROOT, 'workers/test/fixtures/loaded-modules.js')],
@@ -23,6 +27,7 @@ async function modulesLoadedBy(queues: string): Promise<string[]> {
         LOG_DIR: '',
         WORKER_QUEUES: queues,
         WORKER_NAME: uniqueName('modules@test'),
+        ...env,
       },
       timeout: 30_000,
     },
@@ -48,7 +53,7 @@ describe('a worker loads only the families of the queues it consumes', () => {
       expect(packages.has(sdk)).toBe(false);
   });
 
-  it('a notifications worker loads its family and twilio, and neither nodemailer nor email', async () => {
+  it('a notifications worker without FCM credentials loads its family and twilio, and neither nodemailer, email nor firebase-admin', async () => {
     const loaded = await modulesLoadedBy('notifications');
     const families = new Set(loaded.map(familyOf).filter((f) => f !== undefined));
     const packages = new Set(loaded.map(packageOf).filter((p) => p !== undefined));
@@ -57,6 +62,13 @@ describe('a worker loads only the families of the queues it consumes', () => {
     expect(packages.has('twilio')).toBe(true);
     expect(packages.has('nodemailer')).toBe(false);
     expect(packages.has('firebase-admin')).toBe(false);
+  });
+
+  it('with an FCM credential it loads firebase-admin too', async () => {
+    const loaded = await modulesLoadedBy('notifications', {
+      FCM_CREDENTIALS_JSON: fakeServiceAccountJson('modules'),
+    });
+    expect(new Set(loaded.map(packageOf)).has('firebase-admin')).toBe(true);
   });
 
   it('a cleanup-only worker never loads nodemailer', async () => {

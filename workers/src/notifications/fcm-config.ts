@@ -94,7 +94,7 @@ function parseServiceAccount(text: string, source: string): ServiceAccountKey {
   } catch (err) {
     throw new ConfigError(`FCM: ${source} is not JSON: ${(err as Error).message}`);
   }
-  const field = (name: string) => (typeof key[name] === 'string' ? (key[name]) : '');
+  const field = (name: string) => (typeof key[name] === 'string' ? key[name] : '');
   if (field('type') !== 'service_account')
     throw new ConfigError(
       `FCM: ${source} is not a service-account key (its "type" is ${JSON.stringify(key.type ?? null)}, not "service_account")`,

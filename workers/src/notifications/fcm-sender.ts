@@ -13,9 +13,6 @@ import {
 import { classifyTokenError, type TokenFailure } from './fcm-errors';
 import type { FcmAccount } from './fcm-config';
 
-/** FCM's limit of tokens per multicast. */
-export const FCM_MULTICAST_LIMIT = 500;
-
 /** One notification, as the push task and the notification queue give it. */
 export interface PushContent {
   readonly title: string;

@@ -1,7 +1,10 @@
 import type { RateLimiter } from '../providers/fleet-rate-limiter';
 import type { TokenFailure } from './fcm-errors';
-import { FCM_MULTICAST_LIMIT, type PushContent, type PushSender } from './fcm-sender';
+import type { PushContent, PushSender } from './fcm-sender';
 import type { PushState, SettledToken } from './push-state';
+
+/** FCM's limit of tokens per multicast. */
+export const FCM_MULTICAST_LIMIT = 500;
 
 /** Where every token of one push stands after a pass, this attempt's and earlier ones'. */
 export interface PushTally {

@@ -2,7 +2,8 @@ import { fleetRateLimiter, type RateLimiter } from '../providers/fleet-rate-limi
 import type { BackendClient } from '../providers/backend-client';
 import type { FamilyDeps, FamilyServices } from '../family';
 import type { NotificationPaths, NotificationsConfig } from './config';
-import { FcmPushSender, type FcmSenderOptions, type PushSender } from './fcm-sender';
+import type { FcmAccount } from './fcm-config';
+import type { FcmSenderOptions, PushSender } from './fcm-sender';
 import { PushDelivery } from './push-delivery';
 import { PushState } from './push-state';
 import { SmsState } from './sms-state';
@@ -50,6 +51,13 @@ export interface NotificationServicesOptions {
  * Builds the FCM and Twilio clients (no I/O until the first message), the fleet-wide rates and
  * the per-task delivery state.
  */
+/** firebase-admin (~10 MB) is loaded only by workers that push: an SMS-only one never pays it. */
+function newFcmSender(fcm: FcmAccount, options: NotificationServicesOptions): PushSender {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- loading on demand is the point */
+  const { FcmPushSender } = require('./fcm-sender') as typeof import('./fcm-sender');
+  return new FcmPushSender(fcm, options.fcm);
+}
+
 export function createNotificationServices(
   config: NotificationsConfig,
   deps: Pick<FamilyDeps, 'redis' | 'keyPrefix' | 'resultExpiresSeconds' | 'backend' | 'tasks'>,
@@ -58,8 +66,7 @@ export function createNotificationServices(
   const httpClient =
     options.httpClient ?? new TwilioHttpClient({ timeoutMs: config.timeoutSeconds * 1000 });
   const stateOptions = { keyPrefix: deps.keyPrefix, ttlSeconds: deps.resultExpiresSeconds };
-  const pushSender =
-    options.pushSender ?? (config.fcm ? new FcmPushSender(config.fcm, options.fcm) : null);
+  const pushSender = options.pushSender ?? (config.fcm ? newFcmSender(config.fcm, options) : null);
   const push = pushSender
     ? new PushDelivery(
         pushSender,
