@@ -28,6 +28,12 @@ export const schedulerConfigSchema = {
     default: 86_400,
     env: 'SCHEDULER_CLAIM_TTL',
   },
+  claimLeaseSeconds: {
+    doc: 'How long a claim holds a fire time until the broker confirms its publish; a scheduler that dies in between loses the slot to another replica after this long',
+    format: 'nat',
+    default: 30,
+    env: 'SCHEDULER_CLAIM_LEASE',
+  },
   httpPort: {
     doc: 'Port for /metrics, /healthz, /readyz; 0 = off',
     format: 'port',
@@ -41,6 +47,7 @@ export interface SchedulerConfig {
   readonly timezone: string;
   readonly catchUpWindowSeconds: number;
   readonly claimTtlSeconds: number;
+  readonly claimLeaseSeconds: number;
   readonly httpPort: number;
 }
 
@@ -62,6 +69,10 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
     );
   if (config.claimTtlSeconds <= config.catchUpWindowSeconds)
     throw new ConfigError('SCHEDULER_CLAIM_TTL: must be longer than SCHEDULER_CATCHUP_WINDOW');
+  if (config.claimLeaseSeconds < 1 || config.claimLeaseSeconds >= config.claimTtlSeconds)
+    throw new ConfigError(
+      'SCHEDULER_CLAIM_LEASE: must be at least 1 and below SCHEDULER_CLAIM_TTL',
+    );
   return Object.freeze({ ...config });
 }
 

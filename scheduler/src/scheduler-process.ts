@@ -45,6 +45,7 @@ export async function runSchedulerProcess(
     redis,
     keyPrefix: config.redis.keyPrefix,
     claimTtlSeconds: schedulerConfig.claimTtlSeconds,
+    claimLeaseSeconds: schedulerConfig.claimLeaseSeconds,
   });
   const slotPublisher = new SlotPublisher({ client, slots, logger, metrics });
   const scheduler = await startScheduler({ entries, publisher: slotPublisher, slots, logger });

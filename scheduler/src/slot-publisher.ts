@@ -24,33 +24,70 @@ export type PublishResult =
   | { readonly kind: 'failed'; readonly taskId: string; readonly error: Error };
 
 /**
- * Publishes one fire time of one entry, at most once across replicas: claim the slot in Redis,
- * publish with the derived task id, record it as the entry's last slot. A failed publish
- * releases the claim so the slot is not lost to a claim nobody acted on.
+ * Publishes one fire time of one entry, at most once across replicas: claim the slot in Redis
+ * for a short lease, publish with the derived task id, record it as the entry's last slot and
+ * only then make the claim permanent. A failed publish releases the claim; a replica that lost
+ * the claim watches it, and takes the slot over when its holder died before the confirm.
  */
 export class SlotPublisher {
   private readonly inFlight = new Set<Promise<PublishResult>>();
+  private readonly watches = new Set<NodeJS.Timeout>();
   private stopping = false;
 
   constructor(private readonly options: SlotPublisherOptions) {}
 
   publish(entry: CompiledEntry, slot: Date, reason: 'tick' | 'catch-up'): Promise<PublishResult> {
-    const run = this.run(entry, slot, reason);
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
-    return run;
+    return this.track(this.run(entry, slot, reason, 0));
   }
 
   /** Resolves once every publish started so far has settled; pending retries give up. */
   async drain(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.watches) clearTimeout(timer);
+    this.watches.clear();
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(run: Promise<PublishResult>): Promise<PublishResult> {
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+    return run;
+  }
+
+  /**
+   * Another replica holds the slot: once its lease could have lapsed, look again. If the slot
+   * was published meanwhile nothing happens; if the holder died before the broker confirmed,
+   * its lease has run out and this replica claims and publishes the slot itself. A holder still
+   * retrying keeps renewing, so the watch repeats, as long as a publish may keep retrying.
+   */
+  private watchHolder(entry: CompiledEntry, slot: Date, takeovers: number): void {
+    const { slots } = this.options;
+    const retryForMs = this.options.retryForMs ?? 300_000;
+    if (this.stopping || takeovers * slots.leaseMs > retryForMs + slots.leaseMs) return;
+    const timer = setTimeout(() => {
+      this.watches.delete(timer);
+      void this.track(
+        (async (): Promise<PublishResult> => {
+          const last = await slots.lastPublished(entry.name);
+          if (last !== null && last.getTime() >= slot.getTime())
+            return { kind: 'taken', taskId: scheduledTaskId(entry.name, slot) };
+          return this.run(entry, slot, 'takeover', takeovers + 1);
+        })().catch((error: Error) => ({
+          kind: 'failed' as const,
+          taskId: scheduledTaskId(entry.name, slot),
+          error,
+        })),
+      );
+    }, slots.leaseMs + 500);
+    timer.unref();
+    this.watches.add(timer);
   }
 
   private async run(
     entry: CompiledEntry,
     slot: Date,
-    reason: 'tick' | 'catch-up',
+    reason: 'tick' | 'catch-up' | 'takeover',
+    takeovers: number,
   ): Promise<PublishResult> {
     const { slots, logger, metrics } = this.options;
     const taskId = scheduledTaskId(entry.name, slot);
@@ -60,12 +97,29 @@ export class SlotPublisher {
       token = await slots.claim(entry.name, slot);
       if (token === null) {
         logger.debug('slot already claimed by another scheduler', fields);
+        this.watchHolder(entry, slot, takeovers);
         return { kind: 'taken', taskId };
       }
-      await this.sendWithRetries(entry, taskId, fields);
+      const claim = token;
+      // Renewed at a third of the lease while the publish (and its retries) lasts.
+      const renewal = setInterval(() => {
+        slots.renew(entry.name, slot, claim).catch(() => undefined);
+      }, slots.leaseMs / 3);
+      renewal.unref();
+      try {
+        await this.sendWithRetries(entry, taskId, fields);
+      } finally {
+        clearInterval(renewal);
+      }
       await slots.markPublished(entry.name, slot);
+      await slots.settle(entry.name, slot, claim);
       metrics?.published.inc({ entry: entry.name });
-      logger.info('published periodic task', { ...fields, reason, catchUp: reason === 'catch-up' });
+      logger.info('published periodic task', {
+        ...fields,
+        reason,
+        catchUp: reason === 'catch-up',
+        ...(reason === 'takeover' ? { takeover: true } : {}),
+      });
       return { kind: 'published', taskId };
     } catch (err) {
       const error = err as Error;
