@@ -12,6 +12,7 @@ import {
   stackFleetConfig,
   uniqueName,
 } from '../../testing/stack';
+import { startTestSmtpServer, type TestSmtpServer } from '../../testing/smtp-server';
 import { runBurrowCli, spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
 
 const run = promisify(execFile);
@@ -23,12 +24,15 @@ const SEED_PATHS = [
   '/health/postgres',
   '/health/search-index',
 ];
+/** What the health check probes besides the backend: brokers, SMTP, the work folders' disks. */
+const LOCAL_CHECKS = ['disk:imports', 'disk:logs', 'disk:reports', 'rabbitmq', 'redis', 'smtp'];
 
 /** The real worker process on the catalogue queues it serves plus a fixture queue. */
 describe('burrow-worker process, end to end', () => {
   const fixtureQueue = uniqueName('fixtures');
   let backend: http.Server;
   let backendUrl: string;
+  let smtp: TestSmtpServer;
   let worker: WorkerProcess;
   let client: TaskClient;
   let closeClient: () => Promise<void>;
@@ -42,9 +46,12 @@ describe('burrow-worker process, end to end', () => {
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    smtp = await startTestSmtpServer();
     worker = spawnBurrow(
       {
         BACKEND_API_URL: backendUrl,
+        SMTP_HOST: smtp.host,
+        SMTP_PORT: String(smtp.port),
         BURROW_FIXTURE_QUEUE: fixtureQueue,
         WORKER_TASK_MODULES: path.join(REPO_ROOT, 'workers/test/fixtures/fixture-tasks.js'),
         WORKER_NAME: 'e2e@test',
@@ -72,6 +79,7 @@ describe('burrow-worker process, end to end', () => {
     worker?.kill('SIGKILL');
     await closeClient?.();
     backend?.close();
+    await smtp?.close();
   });
 
   it('runs system_health_check_task sent by TaskClient, reporting each dependency', async () => {
@@ -82,11 +90,9 @@ describe('burrow-worker process, end to end', () => {
       results: Record<string, number | null>;
     }>(id, 20_000);
     expect(result.status).toBe('healthy');
-    expect(Object.keys(result.checks).sort()).toEqual([
-      ...SEED_PATHS.map((p) => `backend:${p}`).sort(),
-      'rabbitmq',
-      'redis',
-    ]);
+    expect(Object.keys(result.checks).sort()).toEqual(
+      [...SEED_PATHS.map((p) => `backend:${p}`), ...LOCAL_CHECKS].sort(),
+    );
     expect(result.results).toEqual(Object.fromEntries(SEED_PATHS.map((p) => [p, 200])));
     expect(result.checks.redis).toMatchObject({ status: 'up', latency_ms: expect.any(Number) });
   });
@@ -143,8 +149,7 @@ describe('burrow-worker process, end to end', () => {
     expect(out.positional).toBe(5);
     expect(out.kwargs).toBe(9);
     expect(out.health).toEqual({
-      rabbitmq: 'up',
-      redis: 'up',
+      ...Object.fromEntries(LOCAL_CHECKS.map((check) => [check, 'up'])),
       ...Object.fromEntries(SEED_PATHS.map((p) => [`backend:${p}`, 'up'])),
     });
     expect(out.health_results).toEqual(Object.fromEntries(SEED_PATHS.map((p) => [p, 200])));
