@@ -1,5 +1,6 @@
 import { QUEUES, type QueueName } from '@burrow/contracts';
 import type { cleanupFamily } from './cleanup';
+import type { dataProcessingFamily } from './data-processing';
 import type { emailFamily } from './email';
 import type { notificationsFamily } from './notifications';
 import type { TaskFamily } from './family';
@@ -16,7 +17,9 @@ const FAMILY_LOADERS: Readonly<Record<QueueName, (() => TaskFamily) | null>> = {
   notifications: () =>
     (require('./notifications') as { notificationsFamily: typeof notificationsFamily })
       .notificationsFamily,
-  data_processing: null,
+  data_processing: () =>
+    (require('./data-processing') as { dataProcessingFamily: typeof dataProcessingFamily })
+      .dataProcessingFamily,
   cleanup: () => (require('./cleanup') as { cleanupFamily: typeof cleanupFamily }).cleanupFamily,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

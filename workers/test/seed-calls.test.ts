@@ -4,16 +4,11 @@ import { promisify } from 'node:util';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import type { ResultMeta } from '@burrow/shared';
+import { fakeServiceAccountJson, startFakeFcm, type FakeFcm } from '../../testing/fake-fcm';
 import { startTestSmtpServer, type TestSmtpServer } from '../../testing/smtp-server';
-import {
-  AMQP_URL,
-  MGMT_URL,
-  REDIS_URL,
-  REPO_ROOT,
-  eventually,
-  uniqueName,
-} from '../../testing/stack';
+import { AMQP_URL, MGMT_URL, REDIS_URL, REPO_ROOT, uniqueName } from '../../testing/stack';
 import { spawnBurrow, type WorkerProcess } from '../../testing/worker-process';
+import { startFakeDataBackend } from './data-processing/fake-data-backend';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -57,6 +52,7 @@ describe("the seed backend's calls through the real Celery client", () => {
   const vhost = uniqueName('seed-calls');
   const brokerUrl = Object.assign(new URL(AMQP_URL), { pathname: `/${vhost}` }).toString();
   let smtp: TestSmtpServer;
+  let fcm: FakeFcm;
   let worker: WorkerProcess;
   let redis: Redis;
   let out: SeedOutput;
@@ -86,10 +82,13 @@ describe("the seed backend's calls through the real Celery client", () => {
       read: '.*',
     });
     smtp = await startTestSmtpServer();
+    fcm = await startFakeFcm();
     redis = new Redis(REDIS_URL);
     worker = spawnBurrow(
       {
         RABBITMQ_URL: brokerUrl,
+        FCM_FAKE_PORT: String(fcm.port),
+        FCM_CREDENTIALS_JSON: fakeServiceAccountJson('seed-calls'),
         SMTP_HOST: smtp.host,
         SMTP_PORT: String(smtp.port),
         SMTP_TIMEOUT: '5',
@@ -99,6 +98,7 @@ describe("the seed backend's calls through the real Celery client", () => {
         WORKER_NAME: 'seed-calls@test',
       },
       ['--queues', 'email,notifications,data_processing'],
+      'workers/test/fixtures/fake-providers-worker.js',
     );
     await worker.waitForLine(/worker ready/);
     const { stdout } = await run(
@@ -118,6 +118,7 @@ describe("the seed backend's calls through the real Celery client", () => {
     worker?.kill('SIGTERM');
     await worker?.exited;
     await smtp?.close();
+    await fcm?.close();
     if (out) await redis.del(...Object.values(out).map((call) => `celery-task-meta-${call.id}`));
     redis?.disconnect();
     await management('DELETE', `vhosts/${vhost}`);
@@ -141,13 +142,12 @@ describe("the seed backend's calls through the real Celery client", () => {
     }
   });
 
-  it('send_push_notification(user_tokens, title, body): bound by name, then NotImplementedError', async () => {
+  it("send_push_notification(user_tokens, title, body): SUCCESS with the seed's counts, both ways", async () => {
     for (const call of [out.push_args, out.push_kwargs]) {
-      expect(call.raised).toEqual(['NotImplementedError', expect.stringMatching(/no handler/)]);
+      expect(call.result).toEqual({ success_count: 2, failure_count: 0, invalid_tokens: [] });
       const meta = await storedResult(call);
       expect(meta).toMatchObject({
-        status: 'FAILURE',
-        result: { exc_type: 'NotImplementedError' },
+        status: 'SUCCESS',
         kwargs: {
           user_tokens: ['fcm_token_1', 'fcm_token_2'],
           title: 'New Message',
@@ -156,21 +156,86 @@ describe("the seed backend's calls through the real Celery client", () => {
       });
       expect(Object.keys(meta.kwargs ?? {}).sort()).toEqual(['body', 'title', 'user_tokens']);
     }
-    await eventually(async () => (await deadLetters('notifications')) === 2, 10_000, '2 dead');
+    // Both calls reached FCM, each device once per call.
+    const sent = fcm.requests.filter((r) => r.status === 200);
+    expect(sent.map((r) => r.token).sort()).toEqual([
+      'fcm_token_1',
+      'fcm_token_1',
+      'fcm_token_2',
+      'fcm_token_2',
+    ]);
+    expect(sent[0]?.message).toMatchObject({
+      notification: { title: 'New Message', body: 'You have a new message' },
+    });
+    expect(await deadLetters('notifications')).toBe(0);
   });
 
-  it('process_user_data(user_id, data_type, data): bound by name, no operation added', async () => {
-    for (const call of [out.user_data_args, out.user_data_kwargs]) {
-      expect(call.raised).toEqual(['NotImplementedError', expect.stringMatching(/no handler/)]);
-      const meta = await storedResult(call);
-      expect(meta.status).toBe('FAILURE');
-      expect(meta.result).toMatchObject({ exc_type: 'NotImplementedError' });
-      expect(meta.kwargs).toEqual({
-        user_id: 123,
-        data_type: 'profile_update',
-        data: { name: 'John Doe' },
-      });
+  it('process_user_data(user_id, data_type, data): SUCCESS, the outcome posted, both ways', async () => {
+    // The calls need a backend: a vhost, a fake backend and a data_processing worker of their own.
+    const userVhost = uniqueName('seed-user-data');
+    const userBroker = Object.assign(new URL(AMQP_URL), { pathname: `/${userVhost}` }).toString();
+    await management('PUT', `vhosts/${userVhost}`, {});
+    await management('PUT', `permissions/${userVhost}/${new URL(AMQP_URL).username}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
+    const backend = await startFakeDataBackend();
+    const dataWorker = spawnBurrow(
+      {
+        RABBITMQ_URL: userBroker,
+        BACKEND_API_URL: backend.url,
+        BACKEND_API_KEY: 'seed-key',
+        RESULT_EXPIRES: '600',
+        WORKER_NAME: 'seed-user-data@test',
+      },
+      ['--queues', 'data_processing'],
+    );
+    let calls: Partial<SeedOutput> = {};
+    try {
+      await dataWorker.waitForLine(/worker ready/);
+      const { stdout } = await run(
+        PYTHON,
+        [
+          path.join(__dirname, 'interop/seed_client.py'),
+          userBroker,
+          REDIS_URL,
+          path.join(REPO_ROOT, 'docs/celery_config.py'),
+          'user_data',
+        ],
+        { timeout: 40_000 },
+      );
+      calls = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Partial<SeedOutput>;
+      for (const call of [calls.user_data_args, calls.user_data_kwargs]) {
+        expect(call?.result).toEqual({
+          user_id: 123,
+          data_type: 'profile_update',
+          completed: ['profile_update'],
+          failed: [],
+        });
+        const meta = await storedResult(call!);
+        expect(meta.status).toBe('SUCCESS');
+        expect(meta.kwargs).toEqual({
+          user_id: 123,
+          data_type: 'profile_update',
+          data: { name: 'John Doe' },
+        });
+        expect(backend.received.filter((r) => r.idempotencyKey === call!.id)).toEqual([
+          expect.objectContaining({
+            method: 'POST',
+            path: '/internal/users/123/data/profile_update',
+            body: { user_id: 123, data_type: 'profile_update', changes: { name: 'John Doe' } },
+            apiKey: 'seed-key',
+          }),
+        ]);
+      }
+    } finally {
+      dataWorker.kill('SIGTERM');
+      await dataWorker.exited;
+      const ids = Object.values(calls).map((call) => `celery-task-meta-${call.id}`);
+      if (ids.length > 0) await redis.del(...ids);
+      await backend.close();
+      await management('DELETE', `vhosts/${userVhost}`);
     }
-    await eventually(async () => (await deadLetters('data_processing')) === 2, 10_000, '2 dead');
   });
 });

@@ -13,23 +13,27 @@ const UserOperation = Type.Union([
   Type.Literal('cleanup_activity'),
 ]);
 
+/** Every operation `data_type` may name: the seed's own data types, then every batch operation. */
+export const USER_DATA_TYPES = [
+  'profile_update',
+  'preferences',
+  'activity',
+  'account_deletion',
+  'export_data',
+  'update_statistics',
+  'generate_recommendations',
+  'cleanup_activity',
+] as const;
+
 /**
- * One operation in the seed's form, `process_user_data(user_id, data_type, data)`: the seed's
- * own data types, then every batch operation.
+ * One operation in the seed's form, `process_user_data(user_id, data_type, data)`. A pattern
+ * rather than a union of literals, so a refusal names the accepted values ("Expected string to
+ * match '^(profile_update|…)$'") where a union would only say "Expected union value".
  */
-const UserDataType = Type.Union(
-  [
-    Type.Literal('profile_update'),
-    Type.Literal('preferences'),
-    Type.Literal('activity'),
-    Type.Literal('account_deletion'),
-    Type.Literal('export_data'),
-    Type.Literal('update_statistics'),
-    Type.Literal('generate_recommendations'),
-    Type.Literal('cleanup_activity'),
-  ],
-  { description: 'Which operation runs on data' },
-);
+const UserDataType = Type.String({
+  pattern: `^(${USER_DATA_TYPES.join('|')})$`,
+  description: `Which operation runs on data: one of ${USER_DATA_TYPES.join(', ')}`,
+});
 
 export const processUserDataTask = defineTask({
   name: 'tasks.data_processing_tasks.process_user_data_task',
@@ -106,6 +110,7 @@ export const generateReportTask = defineTask({
     location: Type.String({ description: 'Path or URL of the stored report' }),
     row_count: NonNegativeInteger,
     size_bytes: NonNegativeInteger,
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: "SHA-256 of the file's bytes" }),
     generated_at: IsoDateTime,
   }),
   defaults: {
@@ -159,8 +164,14 @@ export const batchDataImportTask = defineTask({
     failed: NonNegativeInteger,
     errors: Type.Array(Type.Object({ row: Type.Integer(), error: Type.String() }), {
       maxItems: 100,
-      description: 'The first failed rows, at most 100',
+      description: 'The first failed rows, at most 100 (row = line number in the file)',
     }),
+    error_report: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Path of the row-level error report (CSV: line, field, reason); null when no row failed',
+    }),
+    chunks: NonNegativeInteger,
+    dry_run: Type.Boolean(),
   }),
   defaults: {
     retry: { maxRetries: 2, backoffSeconds: 60, backoffMaxSeconds: 600 },
@@ -172,7 +183,8 @@ export const batchDataImportTask = defineTask({
 export const updateExchangeRatesTask = defineTask({
   name: 'tasks.data_processing_tasks.update_exchange_rates_task',
   queue,
-  description: 'Fetches current exchange rates against the base currency and stores them.',
+  description:
+    "Triggers the backend's exchange-rate update (BACKEND_EXCHANGE_RATES_PATH) once per hourly slot.",
   params: ['base_currency'],
   seedCall: 'update_exchange_rates_task()',
   kwargs: Type.Object(
@@ -183,7 +195,13 @@ export const updateExchangeRatesTask = defineTask({
   ),
   result: Type.Object({
     base_currency: Type.String(),
-    rates: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 })),
+    slot: Type.String({ description: 'The hourly slot (UTC, YYYY-MM-DDTHH) the update is for' }),
+    status_code: Type.Integer(),
+    rates: Type.Optional(
+      Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), {
+        description: 'The rates, when the backend answers with them',
+      }),
+    ),
     fetched_at: IsoDateTime,
     source: Type.Optional(Type.String()),
   }),

@@ -4,8 +4,10 @@ The client is configured from docs/celery_config.py as the backend pastes it; th
 seed's own (`send_email`, `send_push_notification`, `process_user_data`), each made once with
 positional `args` and once with `kwargs`.
 
-Usage: seed_client.py BROKER_URL RESULT_BACKEND CONFIG_PATH
-Prints one JSON object: per call, the task id and what `.get()` returned or raised.
+Usage: seed_client.py BROKER_URL RESULT_BACKEND CONFIG_PATH [user_data]
+Prints one JSON object: per call, the task id and what `.get()` returned or raised. The
+`process_user_data` calls need a backend, so they are made only when `user_data` is given
+(and then alone).
 """
 import json
 import sys
@@ -13,6 +15,7 @@ import sys
 from celery import Celery
 
 broker, backend, config_path = sys.argv[1:4]
+only_user_data = sys.argv[4:5] == ["user_data"]
 app = Celery("django_backend", broker=broker, backend=backend)
 
 settings = {}
@@ -24,7 +27,7 @@ EMAIL = "tasks.email_tasks.send_email_task"
 PUSH = "tasks.notification_tasks.send_push_notification_task"
 USER_DATA = "tasks.data_processing_tasks.process_user_data_task"
 
-calls = {
+calls = {} if only_user_data else {
     "email_args": app.send_task(EMAIL, args=["user@example.com", "Welcome!", "Welcome to our service!"]),
     "email_kwargs": app.send_task(
         EMAIL, kwargs={"to_email": "user@example.com", "subject": "Welcome!", "body": "Welcome to our service!"}
@@ -34,11 +37,14 @@ calls = {
         PUSH,
         kwargs={"user_tokens": ["fcm_token_1", "fcm_token_2"], "title": "New Message", "body": "You have a new message"},
     ),
-    "user_data_args": app.send_task(USER_DATA, args=[123, "profile_update", {"name": "John Doe"}]),
-    "user_data_kwargs": app.send_task(
-        USER_DATA, kwargs={"user_id": 123, "data_type": "profile_update", "data": {"name": "John Doe"}}
-    ),
 }
+if only_user_data:
+    calls = {
+        "user_data_args": app.send_task(USER_DATA, args=[123, "profile_update", {"name": "John Doe"}]),
+        "user_data_kwargs": app.send_task(
+            USER_DATA, kwargs={"user_id": 123, "data_type": "profile_update", "data": {"name": "John Doe"}}
+        ),
+    }
 
 out = {}
 for name, result in calls.items():
