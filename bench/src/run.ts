@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Redis } from 'ioredis';
 import { taskQueuesTopology } from '@burrow/shared';
 import { drainBurrow } from './burrow-run';
+import { drainBurrowWithControl } from './control-run';
 import { cpuMicrosPerTask, tasksPerSecond, type DrainResult } from './drain-result';
 import {
   QueueFixture,
@@ -20,6 +21,8 @@ import { cpuLine, markdownTable, ratioLine, roundsLine, summarise, writeLatest }
 const MINIMAL = 'minimal';
 const BURROW = 'burrow';
 const BURROW_INFO = 'burrow (info logs to /dev/null)';
+const BURROW_CONTROL = 'burrow + remote control, task events off';
+const BURROW_EVENTS = 'burrow + remote control, task events on';
 /** A run broken by something outside it (broker restarted under it) is measured again. */
 const ATTEMPTS = 3;
 
@@ -51,6 +54,8 @@ function drain(
   if (consumer === MINIMAL) return drainMinimal({ ...common, label });
   const burrow = { ...common, label, concurrency: options.concurrency };
   if (consumer === BURROW) return drainBurrow({ ...burrow, logLevel: 'warn' });
+  if (consumer === BURROW_CONTROL || consumer === BURROW_EVENTS)
+    return drainBurrowWithControl({ ...burrow, taskEvents: consumer === BURROW_EVENTS });
   return drainBurrowInfoLogs(burrow);
 }
 
@@ -124,9 +129,17 @@ async function main(): Promise<void> {
   const headline = [MINIMAL, BURROW].filter(wanted);
   // The info-logs row shows the cost of logging; it runs once, in the last round, to keep
   // the bench short. Compare it by CPU per task, which noise moves less than tasks/s.
-  const extra = options.infoLogsRow && wanted(BURROW_INFO) ? [BURROW_INFO] : [];
+  const extra = [
+    ...(options.infoLogsRow && wanted(BURROW_INFO) ? [BURROW_INFO] : []),
+    // Remote control and events: every round, since their cost is the figure to report.
+  ];
+  const eventRows = [BURROW_CONTROL, BURROW_EVENTS].filter(
+    (c) =>
+      process.env.BENCH_EVENTS !== 'false' &&
+      (!options.only || options.only.includes(c) || options.only.includes('events')),
+  );
   const consumersOf = (round: number) =>
-    round === options.rounds ? [...headline, ...extra] : headline;
+    round === options.rounds ? [...headline, ...eventRows, ...extra] : [...headline, ...eventRows];
   say(
     `bench: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} round(s) of ${headline.join(' → ')}${extra.length ? ` (+ ${BURROW_INFO} in the last)` : ''}; best round of each reported`,
   );

@@ -16,3 +16,5 @@ export {
   pythonExceptionOf,
   type PythonException,
 } from './python-exceptions';
+export * from './events';
+export * from './control';

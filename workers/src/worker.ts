@@ -4,6 +4,7 @@ import {
   TaskConsumer,
   TaskMetrics,
   TaskRegistry,
+  WorkerControl,
   connectFleet,
   delayLevelsTopology,
   loadConfigFragment,
@@ -13,6 +14,7 @@ import {
   type BurrowConfig,
   type FleetConnection,
   type Logger,
+  redactUrl,
   type TaskDefinition,
 } from '@burrow/shared';
 import { loadFamilies } from './families';
@@ -30,11 +32,15 @@ export interface WorkerSettings {
   readonly env: NodeJS.ProcessEnv;
   /** Called once when resident memory passes WORKER_MAX_MEMORY_MB; the CLI drains and exits. */
   readonly onMemoryCap?: (rssMb: number) => void;
+  /** Called when remote control (`celery control shutdown`) asks the worker to stop. */
+  readonly onRemoteShutdown?: () => void;
 }
 
 export interface RunningWorker {
   readonly queues: readonly string[];
   readonly httpPort: number | null;
+  /** Remote-control node name (`celery inspect -d <node>`), unique per process. */
+  readonly nodeName: string;
   readonly isReady: () => boolean;
   /** Graceful: stop taking tasks, finish running ones within the grace period, close. */
   stop(): Promise<void>;
@@ -167,6 +173,9 @@ async function startConsuming(
 ): Promise<RunningWorker> {
   const { fleet, registry, queues, closeAll } = parts;
   const metrics = new TaskMetrics({ worker: config.worker.name });
+  const control = workerControl(config, settings, fleet, logger);
+  await control.prepare();
+  closeAll.unshift(() => control.stop());
   const consumer = new TaskConsumer({
     connection: fleet.connection,
     publisher: fleet.publisher,
@@ -185,8 +194,10 @@ async function startConsuming(
     shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
     trackStarted: config.worker.trackStarted,
     onSettled: metrics.record,
+    ...control.consumerOptions,
   });
   await consumer.start();
+  await control.start(consumer, registry);
   const ops =
     config.worker.httpPort > 0
       ? await startOpsServer({
@@ -201,6 +212,7 @@ async function startConsuming(
   return {
     queues,
     httpPort: ops?.port ?? null,
+    nodeName: control.nodeName,
     isReady: () => consumer.ready,
     stop: async () => {
       clearInterval(memoryWatch);
@@ -211,6 +223,56 @@ async function startConsuming(
     },
   };
 }
+
+/** Remote control, revocations and events of this worker (started by `startConsuming`). */
+function workerControl(
+  config: BurrowConfig,
+  settings: WorkerSettings,
+  fleet: FleetConnection,
+  logger: Logger,
+): WorkerControl {
+  const { worker } = config;
+  return new WorkerControl({
+    connection: fleet.connection,
+    redis: fleet.redis,
+    keyPrefix: config.redis.keyPrefix,
+    logger,
+    workerName: worker.name,
+    sendTaskEvents: worker.sendTaskEvents,
+    heartbeatSeconds: worker.eventHeartbeatSeconds,
+    revokeExpiresSeconds: worker.revokeExpiresSeconds,
+    brokerUrl: config.rabbitmq.url,
+    brokerHeartbeatSeconds: config.rabbitmq.heartbeatSeconds,
+    version: WORKER_VERSION,
+    // Celery's names, so `celery inspect conf` reads as it does for a Python worker.
+    conf: () => ({
+      broker_url: redactUrl(config.rabbitmq.url),
+      result_backend: redactUrl(config.redis.url),
+      result_expires: config.results.expiresSeconds,
+      worker_concurrency: settings.concurrency,
+      worker_prefetch_multiplier: 2,
+      worker_send_task_events: worker.sendTaskEvents,
+      task_track_started: worker.trackStarted,
+      task_serializer: 'json',
+      accept_content: ['json'],
+      worker_queues: worker.queues,
+      worker_task_modules: worker.taskModules,
+      worker_shutdown_grace: worker.shutdownGraceSeconds,
+      worker_revoke_expires: worker.revokeExpiresSeconds,
+    }),
+    shutdown: () => settings.onRemoteShutdown?.(),
+  });
+}
+
+/** The workers package's version, shown as `sw_ver` in heartbeats and `stats`. */
+const WORKER_VERSION: string = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
 
 /**
  * Node cannot hand memory back reliably after a leak or a huge task, so past the cap the worker

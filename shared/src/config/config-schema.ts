@@ -167,6 +167,24 @@ export const configSchema = {
       default: 20,
       env: 'WORKER_MAX_CONTINUATIONS',
     },
+    sendTaskEvents: {
+      doc: 'Send task events (task-received … task-failed) from the start, as Celery -E; remote enable_events/disable_events (Flower) switch them at run time',
+      format: Boolean,
+      default: false,
+      env: 'WORKER_SEND_TASK_EVENTS',
+    },
+    eventHeartbeatSeconds: {
+      doc: 'Seconds between worker-heartbeat events (Flower marks a worker offline after two missed)',
+      format: 'nat',
+      default: 2,
+      env: 'WORKER_HEARTBEAT_INTERVAL',
+    },
+    revokeExpiresSeconds: {
+      doc: 'How long a revoked task id is kept (in Redis, for every worker) and its messages discarded',
+      format: 'nat',
+      default: 10_800,
+      env: 'WORKER_REVOKE_EXPIRES',
+    },
     redisBudgetSeconds: {
       doc: 'How long a task outcome may wait for Redis (an outage) before its delivery is handed back to the queue',
       format: 'nat',

@@ -30,6 +30,9 @@ export interface BurrowConfig {
     readonly maxContinuations: number;
     readonly redisBudgetSeconds: number;
     readonly maxMemoryMb: number;
+    readonly sendTaskEvents: boolean;
+    readonly eventHeartbeatSeconds: number;
+    readonly revokeExpiresSeconds: number;
   };
 }
 
@@ -42,6 +45,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
   if (raw.worker.concurrency < 1) throw new ConfigError('WORKER_CONCURRENCY: must be at least 1');
   if (raw.worker.redisBudgetSeconds < 1)
     throw new ConfigError('WORKER_REDIS_BUDGET: must be at least 1 second');
+  if (raw.worker.eventHeartbeatSeconds < 1)
+    throw new ConfigError('WORKER_HEARTBEAT_INTERVAL: must be at least 1 second');
+  if (raw.worker.revokeExpiresSeconds < 1)
+    throw new ConfigError('WORKER_REVOKE_EXPIRES: must be at least 1 second');
   return deepFreeze({
     rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },

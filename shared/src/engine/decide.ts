@@ -26,6 +26,10 @@ export interface DeciderOptions extends Omit<AttemptRunnerOptions, 'trackStarted
   /** Store STARTED before running (Celery task_track_started). */
   readonly trackStarted?: boolean;
   readonly now?: () => number;
+  /** Ids revoked by remote control: such a task is not run, REVOKED is stored. */
+  readonly isRevoked?: (taskId: string) => boolean;
+  /** Called as the handler starts; returns the signal a terminating revoke aborts. */
+  readonly started?: (delivery: ConsumeMessage) => AbortSignal | undefined;
 }
 
 /** An eta this close is run now rather than sent round the delay levels again. */
@@ -83,7 +87,7 @@ export class Decider {
     const { message } = decoded;
     const registered = this.options.registry.get(message.task);
     const attempt = decodedAttempt(queue, message, registered, startedAt);
-    const expired = await this.expiry(message);
+    const expired = (await this.expiry(message)) ?? (await this.revoked(message));
     if (expired) return { attempt, outcome: expired };
     if (!registered) return this.refuse(attempt, unknownTask(message.task, queue));
     const later = this.eta(message);
@@ -98,8 +102,15 @@ export class Decider {
     const run = registered.bound;
     if (!run) return this.refuse(withKwargs, notImplemented(message.task));
     const kwargs = prepared.kwargs as Record<string, unknown>;
+    const started = this.options.started;
     const outcome = await this.begin(withKwargs, () =>
-      this.runner.run(run, registered.contract.defaults, withKwargs, kwargs),
+      this.runner.run(
+        run,
+        registered.contract.defaults,
+        withKwargs,
+        kwargs,
+        started ? () => started(delivery) : undefined,
+      ),
     );
     return { attempt: withKwargs, outcome };
   }
@@ -148,6 +159,18 @@ export class Decider {
     return done
       ? { kind: 'duplicate' }
       : { kind: 'revoked', reason: `expired at ${message.expires}` };
+  }
+
+  /**
+   * Revoked by remote control (held in Redis, so it holds for workers started later and for a
+   * task coming back from the delay levels): REVOKED, unless an earlier delivery completed it.
+   */
+  private async revoked(message: TaskMessage): Promise<Outcome | null> {
+    if (!this.options.isRevoked?.(message.id)) return null;
+    const done = await this.redis('check completion', () =>
+      this.options.results.isDone(message.id),
+    );
+    return done ? { kind: 'duplicate' } : { kind: 'revoked', reason: 'revoked' };
   }
 
   /** A future eta waits in the delay levels; one beyond their reach can never be published. */

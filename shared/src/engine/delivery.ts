@@ -29,5 +29,5 @@ export interface SettlerOptions {
    * delivery is requeued rather than holding a prefetch slot. @default 60
    */
   readonly redisBudgetSeconds?: number;
-  readonly onSettled?: (outcome: Outcome, attempt: Attempt) => void;
+  readonly onSettled?: (outcome: Outcome, attempt: Attempt, delivery: Delivery) => void;
 }

@@ -25,3 +25,6 @@ export type {
   Decided,
 } from './outcome';
 export { exceptionInfo } from './outcome';
+export { TaskTracker, TaskTerminated, type TrackedTask } from './task-tracker';
+export type { TaskObserver } from './task-observer';
+export { TaskOverrides, parseRate } from './task-overrides';

@@ -51,7 +51,8 @@ export type Outcome =
   /** A future eta: sent round the delay levels with the same retries. */
   | { readonly kind: 'defer'; readonly delaySeconds: number }
   | DeadOutcome
-  | { readonly kind: 'revoked'; readonly reason: string }
+  /** Not run (expired, revoked), or stopped while running by a terminating revoke. */
+  | { readonly kind: 'revoked'; readonly reason: string; readonly terminated?: boolean }
   | DuplicateOutcome;
 
 /** A delivery that yielded no TaskMessage: undecodable, or refused before decoding. */

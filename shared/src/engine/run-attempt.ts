@@ -10,6 +10,7 @@ import { retryRedis } from './redis-budget';
 import { runWithTimeLimits } from './run-handler';
 import type { TaskRunContext } from './task-context';
 import { runBound, type BoundHandler } from './task-registry';
+import type { TaskOverrides } from './task-overrides';
 
 /**
  * No attempt may outlive RabbitMQ's consumer_timeout (30 min by default), or the broker closes
@@ -35,6 +36,8 @@ export interface AttemptRunnerOptions {
     ctx: { taskId: string; name: string; queue: string; retries: number },
     progress: Record<string, unknown>,
   ) => Promise<void>;
+  /** Rate and time limits set by remote control; they replace the task's defaults. */
+  readonly overrides?: TaskOverrides;
 }
 
 /** Runs one begun attempt under its time limits and turns whatever it does into an outcome. */
@@ -46,15 +49,20 @@ export class AttemptRunner {
     defaults: TaskDefaults,
     attempt: DecodedAttempt,
     kwargs: Record<string, unknown>,
+    started?: () => AbortSignal | undefined,
   ): Promise<Outcome> {
     const { message } = attempt;
     const policy = effectiveRetryPolicy(defaults.retry, message.retryPolicy);
     const [hard, soft] = message.timelimit;
+    const changed = this.options.overrides?.timeLimit(message.task);
     const hardSeconds = Math.min(
-      hard ?? defaults.hardTimeLimitSeconds,
+      hard ?? changed?.hard ?? defaults.hardTimeLimitSeconds,
       MAX_HARD_TIME_LIMIT_SECONDS,
     );
-    const softSeconds = Math.min(soft ?? defaults.softTimeLimitSeconds, hardSeconds);
+    const softSeconds = Math.min(
+      soft ?? changed?.soft ?? defaults.softTimeLimitSeconds,
+      hardSeconds,
+    );
     const logger = this.options.logger.child({
       taskId: message.id,
       task: message.task,
@@ -68,8 +76,9 @@ export class AttemptRunner {
       queue: attempt.queue,
       retries: message.retries,
     };
+    const terminate = started?.();
     try {
-      const result = await runWithTimeLimits(
+      const running = runWithTimeLimits(
         (signal) => {
           const ctx: TaskRunContext = {
             taskId: message.id,
@@ -86,9 +95,15 @@ export class AttemptRunner {
         },
         { softSeconds, hardSeconds },
         this.options.shutdownSignal,
+        terminate,
       );
+      const result = terminate ? await untilAborted(running, terminate) : await running;
       return { kind: 'success', result };
     } catch (err) {
+      if (terminate?.aborted) {
+        logger.warn('task terminated by a revoke');
+        return { kind: 'revoked', reason: 'terminated', terminated: true };
+      }
       return outcomeOfThrow(err, {
         retries: message.retries,
         continuations: message.continuations,
@@ -124,6 +139,17 @@ export class AttemptRunner {
       });
     }
   }
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (the handler may carry on). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Where an attempt stands when its handler throws. */

@@ -18,16 +18,20 @@ export class SoftTimeLimitExceeded extends RetryableError {
 /**
  * Runs a handler under time limits. At the soft limit the signal aborts (cooperative
  * handlers stop); at the hard limit the attempt fails whether or not the handler stopped.
- * `outer` aborts too, e.g. when the worker shuts down past its grace period.
+ * `outer` aborts too, e.g. when the worker shuts down past its grace period, and `terminate`
+ * when a revoke terminates the task.
  */
 export async function runWithTimeLimits<T>(
   run: (signal: AbortSignal) => Promise<T>,
   limits: TimeLimits,
   outer?: AbortSignal,
+  terminate?: AbortSignal,
 ): Promise<T> {
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(outer?.reason);
+  const onTerminate = () => controller.abort(terminate?.reason);
   outer?.addEventListener('abort', onOuterAbort, { once: true });
+  terminate?.addEventListener('abort', onTerminate, { once: true });
   const soft = setTimeout(
     () => controller.abort(new SoftTimeLimitExceeded(limits.softSeconds)),
     limits.softSeconds * 1000,
@@ -45,5 +49,6 @@ export async function runWithTimeLimits<T>(
     clearTimeout(soft);
     clearTimeout(hard);
     outer?.removeEventListener('abort', onOuterAbort);
+    terminate?.removeEventListener('abort', onTerminate);
   }
 }

@@ -8,8 +8,22 @@ export class Semaphore {
   private readonly exclusiveWaiters: (() => void)[] = [];
   private exclusiveHeld = false;
 
-  constructor(readonly size: number) {
-    this.available = size;
+  constructor(private _size: number) {
+    this.available = _size;
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  /**
+   * Changes the number of permits. Growing frees the new ones at once; shrinking takes effect as
+   * running holders release (nothing running is interrupted).
+   */
+  resize(size: number): void {
+    this.available += size - this._size;
+    this._size = size;
+    this.dispatch();
   }
 
   acquire(): Promise<void> {

@@ -53,7 +53,7 @@ export class Settler {
       };
     }
     try {
-      this.options.onSettled?.(settled, decided.attempt);
+      this.options.onSettled?.(settled, decided.attempt, delivery);
     } catch (err) {
       log.warn('onSettled hook failed', { error: (err as Error).message });
     }

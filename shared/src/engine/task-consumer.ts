@@ -10,6 +10,9 @@ import { DEFAULT_REDIS_BUDGET_SECONDS } from './redis-budget';
 import { Semaphore } from './semaphore';
 import { Settler, type SettleDecision } from './settle';
 import type { TaskRegistry } from './task-registry';
+import type { TaskObserver } from './task-observer';
+import type { TaskOverrides } from './task-overrides';
+import { TaskTracker } from './task-tracker';
 
 export interface TaskConsumerOptions {
   readonly connection: BrokerConnection;
@@ -49,6 +52,12 @@ export interface TaskConsumerOptions {
   /** Store STARTED when a task begins. @default false */
   readonly trackStarted?: boolean;
   readonly onSettled?: (outcome: Outcome, attempt: Attempt) => void;
+  /** Ids revoked by remote control; checked before a task runs. */
+  readonly isRevoked?: (taskId: string) => boolean;
+  /** Hears each delivery's life (task events). */
+  readonly observer?: TaskObserver;
+  /** Rate and time limits set by remote control. */
+  readonly overrides?: TaskOverrides;
 }
 
 /**
@@ -58,7 +67,12 @@ export interface TaskConsumerOptions {
  */
 export class TaskConsumer {
   private channel: ConfirmChannel | null = null;
-  private consumerTags: string[] = [];
+  /** Consumer tag of each consumed queue on the current channel. */
+  private consumerTags = new Map<string, string>();
+  private readonly queues: string[];
+  private concurrency: number;
+  /** What this worker holds and has done, for remote control. */
+  readonly tracker = new TaskTracker();
   private opening = false;
   private reopenTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -71,6 +85,9 @@ export class TaskConsumer {
 
   constructor(private readonly options: TaskConsumerOptions) {
     this.semaphore = new Semaphore(options.concurrency);
+    this.queues = [...options.queues];
+    this.concurrency = options.concurrency;
+    const { observer, overrides } = options;
     // Every running task listens on the shutdown signal; more than 10 is the normal case.
     setMaxListeners(0, this.shutdown.signal);
     const { results, logger, workerName } = options;
@@ -86,6 +103,14 @@ export class TaskConsumer {
       redisBudgetMs: redisBudgetSeconds * 1000,
       shutdownSignal: this.shutdown.signal,
       trackStarted: options.trackStarted ?? false,
+      ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
+      ...(overrides ? { overrides } : {}),
+      started: (delivery) => {
+        const signal = this.tracker.started(delivery);
+        const tracked = observer && this.tracker.get(delivery);
+        if (tracked) observer.started(tracked);
+        return signal;
+      },
       isolate: async (run) => {
         this.semaphore.release();
         await this.semaphore.acquireAll();
@@ -106,7 +131,10 @@ export class TaskConsumer {
       workerName,
       redisBudgetSeconds,
       isStopping: () => this.shutdown.signal.aborted,
-      ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+      onSettled: (outcome, attempt, delivery) => {
+        options.onSettled?.(outcome, attempt);
+        observer?.settled(this.tracker.get(delivery.message), outcome, attempt);
+      },
     });
   }
 
@@ -116,7 +144,7 @@ export class TaskConsumer {
     await this.ensureChannel();
     if (!this.channel) throw new Error('could not open the consumer channel; see the log');
     this.options.logger.info('consuming', {
-      queues: this.options.queues.join(','),
+      queues: this.queues.join(','),
       concurrency: this.options.concurrency,
       prefetch: this.prefetch,
     });
@@ -132,7 +160,66 @@ export class TaskConsumer {
   }
 
   private get prefetch(): number {
-    return this.options.prefetch ?? this.options.concurrency * 2;
+    return this.options.prefetch ?? this.concurrency * 2;
+  }
+
+  /** Tasks run at once now (pool_grow / pool_shrink change it). */
+  get maxConcurrency(): number {
+    return this.concurrency;
+  }
+
+  get prefetchCount(): number {
+    return this.prefetch;
+  }
+
+  /** The queues consumed now (add_consumer / cancel_consumer change them). */
+  get consumedQueues(): readonly string[] {
+    return this.queues;
+  }
+
+  /** Changes how many tasks run at once; prefetch follows unless it was set explicitly. */
+  async setConcurrency(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError('concurrency must be at least 1');
+    this.concurrency = n;
+    this.semaphore.resize(n);
+    const channel = this.channel;
+    if (!channel || this.options.prefetch) return;
+    // Per-consumer QoS (quorum queues have no global QoS) binds consumers made after it: the
+    // queues are consumed afresh. Deliveries already held stay valid on the same channel.
+    await channel.prefetch(this.prefetch, false);
+    for (const [queue, tag] of [...this.consumerTags]) {
+      await channel.cancel(tag);
+      await this.consumeQueue(channel, queue);
+    }
+  }
+
+  /** Starts consuming `queue` (now and after every reconnect). */
+  async addQueue(queue: string): Promise<boolean> {
+    if (this.queues.includes(queue)) return false;
+    this.queues.push(queue);
+    const channel = this.channel;
+    if (channel) await this.consumeQueue(channel, queue);
+    return true;
+  }
+
+  /** Stops consuming `queue`; deliveries already held finish. */
+  async cancelQueue(queue: string): Promise<boolean> {
+    const at = this.queues.indexOf(queue);
+    if (at < 0) return false;
+    this.queues.splice(at, 1);
+    const tag = this.consumerTags.get(queue);
+    this.consumerTags.delete(queue);
+    if (tag && this.channel) await this.channel.cancel(tag);
+    return true;
+  }
+
+  private async consumeQueue(channel: ConfirmChannel, queue: string): Promise<void> {
+    const { consumerTag } = await channel.consume(
+      queue,
+      (msg) => this.onMessage(queue, channel, msg),
+      { noAck: false },
+    );
+    this.consumerTags.set(queue, consumerTag);
   }
 
   private async ensureChannel(): Promise<void> {
@@ -150,17 +237,9 @@ export class TaskConsumer {
       opened.on('close', () => this.onChannelClosed(opened));
       await applyTopology(opened, this.options.connection.topology);
       await opened.prefetch(this.prefetch, false);
-      const tags: string[] = [];
-      for (const queue of this.options.queues) {
-        const { consumerTag } = await opened.consume(
-          queue,
-          (msg) => this.onMessage(queue, opened, msg),
-          { noAck: false },
-        );
-        tags.push(consumerTag);
-      }
+      this.consumerTags = new Map();
+      for (const queue of this.queues) await this.consumeQueue(opened, queue);
       this.channel = opened;
-      this.consumerTags = tags;
     } catch (err) {
       this.options.logger.warn('cannot open consumer channel; retrying', {
         error: (err as Error).message,
@@ -175,7 +254,7 @@ export class TaskConsumer {
   private onChannelClosed(channel: ConfirmChannel): void {
     if (this.channel !== channel) return;
     this.channel = null;
-    this.consumerTags = [];
+    this.consumerTags = new Map();
     if (!this.stopping) {
       this.options.logger.warn('consumer channel closed; reopening');
       this.scheduleReopen();
@@ -197,6 +276,8 @@ export class TaskConsumer {
       channel.close().catch(() => undefined);
       return;
     }
+    const tracked = this.tracker.received(queue, message);
+    this.options.observer?.received(tracked);
     const work = this.process(queue, channel, message).finally(() => this.tracked.delete(work));
     this.tracked.add(work);
   }
@@ -206,6 +287,10 @@ export class TaskConsumer {
     channel: ConfirmChannel,
     message: ConsumeMessage,
   ): Promise<void> {
+    // A rate limit (remote `rate_limit`) holds the delivery here, unacked, not in a task slot.
+    const { overrides } = this.options;
+    const wait = overrides ? overrides.reserve(this.tracker.get(message)?.name ?? '') : 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     await this.semaphore.acquire();
     try {
       this.carryOut(channel, message, await this.handle(queue, message));
@@ -232,6 +317,10 @@ export class TaskConsumer {
 
   /** The one place a delivery is acked or handed back to the broker. */
   private carryOut(channel: ConfirmChannel, message: ConsumeMessage, decision: SettleDecision) {
+    const { observer } = this.options;
+    if (decision.kind === 'requeue' && observer)
+      observer.requeued(this.tracker.get(message), decision.reason);
+    this.tracker.finished(message, decision.kind === 'ack');
     try {
       if (decision.kind === 'ack') channel.ack(message);
       else channel.nack(message, false, true);
@@ -257,7 +346,9 @@ export class TaskConsumer {
     const { logger } = this.options;
     logger.info('stopping: no new tasks; waiting for running ones', { running: this.running });
     if (channel) {
-      await Promise.all(this.consumerTags.map((tag) => channel.cancel(tag).catch(() => undefined)));
+      await Promise.all(
+        [...this.consumerTags.values()].map((tag) => channel.cancel(tag).catch(() => undefined)),
+      );
     }
     const graceMs = (this.options.shutdownGraceSeconds ?? 30) * 1000;
     const drained = await waitFor(Promise.all(this.tracked), graceMs);

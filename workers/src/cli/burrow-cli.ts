@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import { QUEUES } from '@burrow/contracts';
 import { HealthSnapshots } from '../cleanup/health-snapshot';
+import { addControlCommands } from './control-commands';
+import { followProgress } from './progress';
 import {
   ConfigError,
   TaskClient,
@@ -69,7 +71,9 @@ const table = (rows: string[][]) => {
 
 const program = new Command()
   .name('burrow')
-  .description('Operate a burrow fleet: dead letters, queues, task status.')
+  .description(
+    'Operate a burrow fleet: workers, revocations, events, dead letters, queues, task status.',
+  )
   .showHelpAfterError();
 
 const dead = program.command('dead').description('inspect, replay and purge <queue>.dead');
@@ -214,8 +218,15 @@ program
           print(id);
           if (opts.wait !== undefined) {
             const seconds = opts.wait === true ? 30 : Number(opts.wait);
-            const result = await client.wait(id, (seconds + (opts.countdown ?? 0)) * 1000);
-            print(JSON.stringify(result, null, 2));
+            // A bulk task reports PROGRESS: a bar on a terminal, plain lines on stderr otherwise.
+            const stopProgress = followProgress(results, id, process.stderr);
+            try {
+              const result = await client.wait(id, (seconds + (opts.countdown ?? 0)) * 1000);
+              stopProgress();
+              print(JSON.stringify(result, null, 2));
+            } finally {
+              stopProgress();
+            }
           }
         } finally {
           subscriber.disconnect();
@@ -274,6 +285,8 @@ program
       );
     }),
   );
+
+addControlCommands(program, withSession, print, table);
 
 program.parseAsync().catch((err: Error) => {
   const kind = err instanceof ConfigError ? 'configuration error' : 'error';

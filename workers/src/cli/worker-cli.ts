@@ -66,11 +66,13 @@ async function main(): Promise<void> {
         });
         shutdown('memory cap');
       },
+      onRemoteShutdown: () => shutdown('remote control'),
     },
     logger,
   );
   logger.info('worker ready', {
     name: config.worker.name,
+    node: worker.nodeName,
     queues: worker.queues.join(','),
     pid: process.pid,
   });
