@@ -78,6 +78,22 @@ if (process.env.FLEET_SCHEDULER !== '0') {
   });
 }
 
+// The HTTP API on API_PORT (5555, where the seed had Flower), unless FLEET_API=0. Locally it
+// listens on loopback only and, unless API_KEYS is set, takes requests without a key, so the
+// README's curl examples work as written; anything reachable from elsewhere needs API_KEYS.
+const apiPort = process.env.API_PORT ?? '5555';
+if (process.env.FLEET_API !== '0') {
+  programs.push({
+    name: 'api',
+    args: [path.join(root, 'api/dist/cli/api-cli.js')],
+    env: {
+      API_PORT: apiPort,
+      API_HOST: process.env.API_HOST ?? '127.0.0.1',
+      ...(process.env.API_KEYS ? {} : { API_ALLOW_ANONYMOUS: 'true' }),
+    },
+  });
+}
+
 let stopping = false;
 const running = new Map();
 
@@ -127,5 +143,5 @@ process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 for (const program of programs) start(program);
 console.log(
-  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + queues.length - 1}${programs.some((p) => p.name === 'mail-catcher') ? '; mails at http://localhost:8025/' : ''}${programs.some((p) => p.name === 'dev-backend') ? `; backend calls at ${env.BACKEND_API_URL}/requests` : ''}); Ctrl-C stops`,
+  `fleet: started ${programs.map((p) => p.name).join(', ')} (metrics on ports ${metricsBase}-${metricsBase + queues.length - 1}${programs.some((p) => p.name === 'mail-catcher') ? '; mails at http://localhost:8025/' : ''}${programs.some((p) => p.name === 'dev-backend') ? `; backend calls at ${env.BACKEND_API_URL}/requests` : ''}${programs.some((p) => p.name === 'api') ? `; HTTP API at http://localhost:${apiPort}/docs` : ''}); Ctrl-C stops`,
 );

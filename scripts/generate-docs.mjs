@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Regenerates the files derived from the task catalogue and the config schemas: the JSON Schemas
 // published for other languages (contracts/schemas/), the Celery client snippet
-// (docs/celery_config.py), and the catalogue and configuration sections of README.md. `--check`
+// (docs/celery_config.py), the HTTP API's OpenAPI document (docs/openapi.json), and the
+// catalogue and configuration sections of README.md. `--check`
 // writes nothing and exits 1 if any of them is stale, so CI catches a change committed without
 // its docs.
 //
@@ -19,6 +20,9 @@ const README = path.join(ROOT, 'README.md');
 const SHARED_DIST = path.join(ROOT, 'shared', 'dist', 'config', 'config-schema.js');
 const WORKERS_DIST = path.join(ROOT, 'workers', 'dist', 'index.js');
 const SCHEDULER_CONFIG_DIST = path.join(ROOT, 'scheduler', 'dist', 'scheduler-config.js');
+const API_DIST = path.join(ROOT, 'api', 'dist', 'openapi.js');
+const API_CONFIG_DIST = path.join(ROOT, 'api', 'dist', 'api-config.js');
+const OPENAPI = path.join(ROOT, 'docs', 'openapi.json');
 
 function loadContracts() {
   if (!existsSync(CONTRACTS_DIST)) {
@@ -43,6 +47,10 @@ function loadContracts() {
         schema: family.configSchema,
       })),
       { title: 'Scheduler', schema: require(SCHEDULER_CONFIG_DIST).schedulerConfigSchema },
+      {
+        title: 'HTTP API (`burrow-api`)',
+        schema: require(API_CONFIG_DIST).apiConfigFragment.schema,
+      },
     ],
   };
 }
@@ -146,6 +154,7 @@ function plan(contracts) {
     config: renderConfigTables(configGroups),
   });
   if (readme !== null) wanted.set(README, readme);
+  if (OPENAPI_TEXT !== null) wanted.set(OPENAPI, OPENAPI_TEXT);
   return wanted;
 }
 
@@ -189,5 +198,27 @@ function main(argv) {
   if (stale.length === 0) console.log('generate-docs: nothing to do, files are up to date');
   return 0;
 }
+
+/**
+ * The HTTP API's OpenAPI 3.1 document (docs/openapi.json), generated from the catalogue by the
+ * api package and formatted as Prettier formats JSON, so `prettier --check` agrees with it.
+ * Null (with a warning) when the api package is not built.
+ */
+async function renderOpenApiFile() {
+  if (!existsSync(API_DIST)) {
+    console.warn(
+      `generate-docs: warning: ${path.relative(ROOT, API_DIST)} missing; openapi.json not checked`,
+    );
+    return null;
+  }
+  const require = createRequire(import.meta.url);
+  const { renderOpenApi } = require(API_DIST);
+  const { CATALOGUE } = require(CONTRACTS_DIST);
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(OPENAPI)) ?? {};
+  return prettier.format(JSON.stringify(renderOpenApi(CATALOGUE)), { ...options, parser: 'json' });
+}
+
+const OPENAPI_TEXT = existsSync(CONTRACTS_DIST) ? await renderOpenApiFile() : null;
 
 process.exitCode = main(process.argv.slice(2));

@@ -55,6 +55,7 @@ describe('a fresh fleet across the scheduled slots', () => {
         SMTP_PORT: '19025',
         MAIL_CATCHER_HTTP_PORT: '19080',
         DEV_BACKEND_PORT: '19010',
+        API_PORT: '19555',
         LOG_DIR: '',
         LOG_FORMAT: 'json',
       },

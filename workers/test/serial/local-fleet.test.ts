@@ -16,6 +16,8 @@ describe('local fleet runner', () => {
         PATH: process.env.PATH ?? '',
         FLEET_QUEUES: 'cleanup,email',
         FLEET_METRICS_PORT: '19161',
+        API_PORT: '19155',
+        DEV_BACKEND_PORT: '19110',
         RABBITMQ_PORT: amqp.port,
         REDIS_PORT: redis.port,
         LOG_DIR: '',
