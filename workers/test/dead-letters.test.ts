@@ -84,6 +84,10 @@ describe('burrow dead list | show | replay | purge', () => {
     backend.countStatus = 200; // the backend is fixed: replay the refused task only
     const replay = await runBurrowCli(['dead', 'replay', queue, '--id', refused]);
     expect(replay.stdout).toContain('1 message(s) replayed');
+    // Progress goes to stderr: of the two dead letters looked at, the refused one replayed.
+    expect(replay.stderr).toMatch(
+      new RegExp(`replaying ${queue}\\.dead \\[[#-]+\\] +\\d+ % +[12]/2`),
+    );
     await eventually(
       async () => (await session.results.get(refused))?.status === 'SUCCESS',
       10_000,

@@ -125,7 +125,12 @@ export class DeadLetterAdmin {
    */
   async replay(
     name: string,
-    options: { ids?: readonly string[]; limit?: number } = {},
+    options: {
+      ids?: readonly string[];
+      limit?: number;
+      /** Called after each message replayed, with how many of the candidates are done. */
+      onProgress?: (done: number, total: number) => void;
+    } = {},
   ): Promise<DeadLetter[]> {
     const [queue, deadQueue] = resolveDeadQueue(name);
     const wanted = options.ids && options.ids.length > 0 ? new Set(options.ids) : null;
@@ -134,7 +139,9 @@ export class DeadLetterAdmin {
       options.limit ?? Number.MAX_SAFE_INTEGER,
       async (messages, channel) => {
         const replayed: DeadLetter[] = [];
+        let seen = 0;
         for (const message of messages) {
+          seen += 1;
           const letter = describe(message, queue);
           if (wanted && (!letter.taskId || !wanted.has(letter.taskId))) continue;
           const headers = Object.fromEntries(
@@ -158,6 +165,7 @@ export class DeadLetterAdmin {
           await channel.waitForConfirms();
           channel.ack(message);
           replayed.push(letter);
+          options.onProgress?.(seen, messages.length);
         }
         return replayed;
       },

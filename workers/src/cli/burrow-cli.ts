@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { QUEUES } from '@burrow/contracts';
 import { HealthSnapshots } from '../cleanup/health-snapshot';
 import { addControlCommands } from './control-commands';
-import { followProgress } from './progress';
+import { ProgressReporter, followProgress } from './progress';
 import {
   ConfigError,
   TaskClient,
@@ -125,10 +125,14 @@ dead
   .option('-n, --limit <n>', 'at most this many', positiveInt)
   .action((queue: string, opts: { id?: string[]; limit?: number }) =>
     withSession(async ({ amqp, results }) => {
+      // Progress on stderr (a bar on a terminal, lines otherwise); the replayed ids on stdout.
+      const progress = new ProgressReporter(process.stderr, `replaying ${queue}.dead`);
       const replayed = await new DeadLetterAdmin(amqp, results).replay(queue, {
         ...(opts.id ? { ids: opts.id } : {}),
         ...(opts.limit ? { limit: opts.limit } : {}),
+        onProgress: (done, total) => progress.update({ done, total }),
       });
+      progress.finish();
       for (const l of replayed)
         print(`replayed ${l.taskId ?? '(no id)'} ${l.task ?? ''} → ${l.queue}`);
       print(`${replayed.length} message(s) replayed`);

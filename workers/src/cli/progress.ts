@@ -16,11 +16,12 @@ export function progressLine(counts: ProgressCounts, width = 30): string {
 }
 
 /**
- * Shows progress on `out`: a bar redrawn in place on a terminal, plain lines otherwise (only
- * when the counts change), so logs of a scripted run stay readable.
+ * Shows progress on `out`: a bar redrawn in place on a terminal; otherwise plain lines, at most
+ * one a second plus the last, so logs of a scripted run stay readable.
  */
 export class ProgressReporter {
   private last = '';
+  private lastPlainAt = 0;
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly label: string,
@@ -29,9 +30,16 @@ export class ProgressReporter {
   update(counts: ProgressCounts): void {
     const line = `${this.label} ${progressLine(counts)}`;
     if (line === this.last) return;
+    if (this.out.isTTY) {
+      this.last = line;
+      this.out.write(`\r${line}`);
+      return;
+    }
+    const now = Date.now();
+    if (this.last !== '' && counts.done < counts.total && now - this.lastPlainAt < 1_000) return;
     this.last = line;
-    if (this.out.isTTY) this.out.write(`\r${line}`);
-    else this.out.write(`${line}\n`);
+    this.lastPlainAt = now;
+    this.out.write(`${line}\n`);
   }
 
   /** Ends the bar's line on a terminal. */
