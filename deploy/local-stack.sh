@@ -25,7 +25,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 # shellcheck source=deploy/stack/env.sh
 . "$SCRIPT_DIR/stack/env.sh"
 
-PACKAGES=(rabbitmq-server redis-server python3-celery python3-amqp python3-redis)
+PACKAGES=(rabbitmq-server redis-server python3-celery python3-amqp python3-redis chromium)
 BOOT_TIMEOUT="${BURROW_STACK_TIMEOUT:-90}"
 APT_LOG="$STACK_LOG_DIR/apt.log"
 RABBIT_OUT="$STACK_LOG_DIR/rabbitmq-server.out"

@@ -23,6 +23,10 @@ const SCHEDULER_CONFIG_DIST = path.join(ROOT, 'scheduler', 'dist', 'scheduler-co
 const API_DIST = path.join(ROOT, 'api', 'dist', 'openapi.js');
 const API_CONFIG_DIST = path.join(ROOT, 'api', 'dist', 'api-config.js');
 const OPENAPI = path.join(ROOT, 'docs', 'openapi.json');
+// The Celery client settings for QUEUE_TYPE=classic (switching over from Python workers), and
+// the environment template every process's `.env` starts from.
+const CELERY_CONFIG_CLASSIC = path.join(ROOT, 'docs', 'celery_config_classic.py');
+const ENV_EXAMPLE = path.join(ROOT, '.env.example');
 
 function loadContracts() {
   if (!existsSync(CONTRACTS_DIST)) {
@@ -87,6 +91,65 @@ function renderConfigTables(groups) {
   );
 }
 
+/**
+ * `.env.example`: every variable of every config schema, commented out at its default, under
+ * its group's title and above its meaning, so a copy as `.env` changes nothing until edited.
+ */
+function renderEnvExample(groups) {
+  const comment = (text) =>
+    wrap(text, 98)
+      .map((line) => `# ${line}`)
+      .join('\n');
+  const lines = [
+    '# Environment of every burrow process (worker, scheduler, API, the burrow CLI).',
+    '# Generated from the config schemas by scripts/generate-docs.mjs; do not edit by hand.',
+    '#',
+    '# Copy to .env in the directory a process starts in (docker compose reads it too) and set what',
+    '# you need. Variables set in the real environment win over .env. Every line here is commented',
+    '# out at its default.',
+  ];
+  // A variable several parts read (SMTP_HOST: email and the health check) is listed once.
+  const listed = new Set();
+  for (const { title, schema } of groups) {
+    lines.push('', `# ${'='.repeat(96)}`, `# ${title.replace(/`/g, '')}`, `# ${'='.repeat(96)}`);
+    const again = leaves(schema).filter((leaf) => listed.has(leaf.env));
+    if (again.length > 0)
+      lines.push('', comment(`Also reads ${again.map((l) => l.env).join(', ')} (above).`));
+    for (const leaf of leaves(schema)) {
+      if (listed.has(leaf.env)) continue;
+      listed.add(leaf.env);
+      const choices = Array.isArray(leaf.format) ? ` One of: ${leaf.format.join(', ')}.` : '';
+      const value =
+        leaf.env === 'WORKER_NAME'
+          ? 'burrow@<hostname>'
+          : typeof leaf.default === 'string'
+            ? leaf.default
+            : JSON.stringify(leaf.default);
+      lines.push('', comment(`${leaf.doc}.${choices}`), `# ${leaf.env}=${envValue(value)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A value as a dotenv line holds it: quoted when it has spaces, quotes or a `#`. */
+function envValue(value) {
+  return /[\s"'#]/.test(value) ? `'${value}'` : value;
+}
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function readOrNull(file) {
   return existsSync(file) ? readFileSync(file, 'utf8') : null;
 }
@@ -149,6 +212,8 @@ function plan(contracts) {
   for (const [name, text] of Object.entries(schemas))
     wanted.set(path.join(SCHEMAS_DIR, name), text);
   wanted.set(CELERY_CONFIG, renderCeleryConfig(CATALOGUE));
+  wanted.set(CELERY_CONFIG_CLASSIC, renderCeleryConfig(CATALOGUE, { queueType: 'classic' }));
+  wanted.set(ENV_EXAMPLE, renderEnvExample(configGroups));
   const readme = renderReadme(readOrNull(README), {
     catalogue: renderCatalogueMarkdown(CATALOGUE),
     config: renderConfigTables(configGroups),

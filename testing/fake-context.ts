@@ -57,6 +57,7 @@ export interface FakeContextOptions<S> {
   readonly retries?: number;
   /** @default 3 */
   readonly maxRetries?: number;
+  readonly replayed?: boolean;
   /** @default a signal that never aborts */
   readonly signal?: AbortSignal;
 }
@@ -71,6 +72,7 @@ export function fakeContext<S>(options: FakeContextOptions<S>): FakeContext<S> {
     queue: options.queue ?? 'test',
     retries: options.retries ?? 0,
     maxRetries: options.maxRetries ?? 3,
+    replayed: options.replayed ?? false,
     signal: options.signal ?? new AbortController().signal,
     logger,
     lines: logger.lines,

@@ -24,6 +24,18 @@ export interface ApiConfig {
   readonly allowAnonymous: boolean;
   readonly idempotencyTtlSeconds: number;
   readonly maxWaitSeconds: number;
+  /** The dashboard's settings. */
+  readonly dashboard: DashboardConfig;
+}
+
+/** What the dashboard at `/` reads and how often it nudges the fleet. */
+export interface DashboardConfig {
+  /** RabbitMQ management API base URL with credentials; '' = derived from the broker URL. */
+  readonly managementUrl: string;
+  /** Task events kept in the history stream (approximately: `XADD … MAXLEN ~`). */
+  readonly historyMaxLength: number;
+  /** Seconds between `enable_events` broadcasts; 0 = never (workers send events on their own). */
+  readonly enableEventsSeconds: number;
 }
 
 const schema = {
@@ -70,10 +82,32 @@ const schema = {
     default: 60,
     env: 'API_MAX_WAIT',
   },
+  managementUrl: {
+    doc: 'RabbitMQ management API for the dashboard, e.g. http://user:pass@rabbit:15672; empty = the broker URL’s host on port 15672 with its credentials (the vhost is always the broker URL’s)',
+    format: String,
+    default: '',
+    env: 'RABBITMQ_MANAGEMENT_URL',
+    sensitive: true,
+  },
+  historyMaxLength: {
+    doc: 'Task events the dashboard keeps in its Redis stream (capped with XADD MAXLEN ~)',
+    format: 'nat',
+    default: 10_000,
+    env: 'DASHBOARD_HISTORY_MAXLEN',
+  },
+  enableEventsSeconds: {
+    doc: 'Seconds between enable_events broadcasts that turn workers’ task events on, as Flower does; 0 = never',
+    format: 'nat',
+    default: 5,
+    env: 'DASHBOARD_ENABLE_EVENTS_INTERVAL',
+  },
 } as const;
 
-interface RawApiConfig extends Omit<ApiConfig, 'keys'> {
+interface RawApiConfig extends Omit<ApiConfig, 'keys' | 'dashboard'> {
   readonly keys: string;
+  readonly managementUrl: string;
+  readonly historyMaxLength: number;
+  readonly enableEventsSeconds: number;
 }
 
 /** The convict fragment of the API's variables (also rendered into the README's config table). */
@@ -89,7 +123,16 @@ export const apiConfigFragment: ConfigFragment<ApiConfig> = {
     if (raw.maxWaitSeconds < 1) throw new ConfigError('API_MAX_WAIT: must be at least 1 second');
     if (raw.idempotencyTtlSeconds < 1)
       throw new ConfigError('API_IDEMPOTENCY_TTL: must be at least 1 second');
-    return { ...raw, keys };
+    if (raw.historyMaxLength < 100)
+      throw new ConfigError('DASHBOARD_HISTORY_MAXLEN: must be at least 100 events');
+    if (raw.managementUrl !== '' && !/^https?:\/\//.test(raw.managementUrl))
+      throw new ConfigError('RABBITMQ_MANAGEMENT_URL: must be an http:// or https:// URL');
+    const { managementUrl, historyMaxLength, enableEventsSeconds, ...rest } = raw;
+    return {
+      ...rest,
+      keys,
+      dashboard: { managementUrl, historyMaxLength, enableEventsSeconds },
+    };
   },
 };
 

@@ -4,10 +4,8 @@ import {
   ControlClient,
   TaskClient,
   connectFleet,
-  delayLevelsTopology,
-  mergeTopologies,
+  EMPTY_TOPOLOGY,
   storeRevocations,
-  taskQueuesTopology,
   type BurrowConfig,
   type FleetConnection,
   type Logger,
@@ -16,6 +14,7 @@ import type { ApiConfig } from './api-config';
 import { KeyRing } from './api-keys';
 import { ApiMetrics } from './api-metrics';
 import { buildApiServer } from './api-server';
+import { startDashboard } from './dashboard/dashboard';
 import { IdempotencyStore } from './idempotency';
 import { renderOpenApi } from './openapi';
 import { RateLimiter } from './rate-limiter';
@@ -38,11 +37,13 @@ export async function runApiProcess(
   logger: Logger,
 ): Promise<ApiProcess> {
   const fleet = await connectFleet(config, logger, {
-    topology: mergeTopologies(taskQueuesTopology(QUEUES), delayLevelsTopology(QUEUES)),
+    // Declares nothing: the queues are their workers' (burrow's or, while switching over, Python's).
+    topology: EMPTY_TOPOLOGY,
     connectionName: 'burrow-api',
     redisRole: 'client',
     subscriber: true,
   });
+  let closeDashboard: (() => Promise<void>) | undefined;
   try {
     const { publisher, redis, results } = fleet;
     const subscriber = fleet.subscriber!;
@@ -51,6 +52,17 @@ export async function runApiProcess(
     let stopping = false;
     const metrics = new ApiMetrics({ service: 'api' });
     metrics.trackLongPolls(() => waiter.waiting);
+    const dashboard = await startDashboard({
+      connection: fleet.connection,
+      redis,
+      results,
+      brokerUrl: config.rabbitmq.url,
+      keyPrefix,
+      queues: QUEUES,
+      config: apiConfig.dashboard,
+      logger,
+    });
+    closeDashboard = () => dashboard.close();
     const app = buildApiServer({
       client: new TaskClient({ publisher, results, subscriber, origin: 'burrow-api' }),
       results,
@@ -70,6 +82,7 @@ export async function runApiProcess(
       logger,
       openapi: renderOpenApi(CATALOGUE),
       revoke: fleetRevoke(fleet, config),
+      dashboard: dashboard.sources,
       ready: () =>
         fleet.connection.isConnected && redis.status === 'ready' && subscriber.status === 'ready',
       stopping: () => stopping,
@@ -86,10 +99,12 @@ export async function runApiProcess(
         const closed = app.close();
         waiter.releaseAll();
         await closed;
+        await dashboard.close();
         await fleet.close();
       },
     };
   } catch (err) {
+    await closeDashboard?.();
     await fleet.close();
     throw err;
   }

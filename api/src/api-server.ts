@@ -3,9 +3,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { describeFrameworkError, sendError } from './api-errors';
 import { presentedKey, type Caller, type KeyRing } from './api-keys';
 import type { ApiMetrics } from './api-metrics';
+import type { DashboardSources } from './dashboard/dashboard';
 import type { IdempotencyStore } from './idempotency';
 import type { RateLimiter } from './rate-limiter';
 import type { ResultWaiter } from './result-waiter';
+import { registerDashboardRoutes } from './routes/dashboard-routes';
 import { registerDocsRoutes } from './routes/docs-routes';
 import { registerOpsRoutes } from './routes/ops-routes';
 import { registerSubmitRoute } from './routes/submit-route';
@@ -35,6 +37,8 @@ export interface ApiServerDeps {
   readonly openapi: Record<string, unknown>;
   readonly revoke: Revoke | null;
   readonly ready: () => boolean;
+  /** The dashboard's sources; without them `/` redirects to the docs. @default null */
+  readonly dashboard?: DashboardSources | null;
   /**
    * True once the process is stopping: answers then carry `Connection: close`, so a client's
    * keep-alive connection does not hold the server's close open. @default never
@@ -94,8 +98,8 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
 
   registerOpsRoutes(app, { registry: deps.metrics.registry, ready: deps.ready });
   registerDocsRoutes(app, deps.openapi);
-  // The dashboard will live at /; until then the docs are the front page.
-  app.get('/', async (_request, reply) => reply.redirect('/docs'));
+  if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
+  else app.get('/', async (_request, reply) => reply.redirect('/docs'));
   registerSubmitRoute(app, deps);
   registerTaskRoutes(app, { ...deps, maxWaitSeconds: deps.maxWaitSeconds ?? 60 });
   return app;

@@ -4,6 +4,7 @@ export {
   parseKeys,
   type ApiConfig,
   type ApiKeyConfig,
+  type DashboardConfig,
 } from './api-config';
 export { KeyRing, hashKey, ANONYMOUS, type Caller } from './api-keys';
 export { ApiMetrics } from './api-metrics';
@@ -18,3 +19,23 @@ export { SubmissionStore, type Submission } from './submissions';
 export { TaskNames, TASK_ALIASES } from './task-names';
 export { parseSubmitOptions } from './submit-options';
 export { fieldErrors, type FieldError } from './validation-errors';
+export { startDashboard, type Dashboard, type DashboardSources } from './dashboard/dashboard';
+export {
+  managementTarget,
+  parseQueues,
+  taskQueueRows,
+  type QueueRow,
+  type QueueStats,
+} from './dashboard/management-api';
+export {
+  foldTaskEvents,
+  matchTasks,
+  type StoredTaskEvent,
+  type TaskSummary,
+} from './dashboard/task-fold';
+export { TaskHistory, parseEntry } from './dashboard/task-history';
+export { WorkerRegistry, beatOf, workerStatus, type WorkerBeat } from './dashboard/worker-registry';
+export { workerDetails } from './dashboard/fleet-control';
+export { parseEvents, EVENT_QUEUE } from './dashboard/event-feed';
+export { escapeHtml } from './dashboard/html';
+export { tasksTable, workersTable, deadLettersTable } from './dashboard/panels';

@@ -1,6 +1,8 @@
 import { createLogger, loadConfig } from '@burrow/shared';
 import { hashKey, loadApiConfig, runApiProcess, type ApiProcess } from '@burrow/api';
-import { REDIS_URL } from '../../testing/stack';
+import { QUEUES } from '@burrow/contracts';
+import { AMQP_URL, REDIS_URL } from '../../testing/stack';
+import { declareWorkerQueues } from '../../testing/worker-topology';
 
 /** A burrow-api running in the test process on a free loopback port, against real brokers. */
 export interface TestApi {
@@ -25,8 +27,22 @@ export function apiKey(
   return { name, sha256: hashKey(key), ...extra };
 }
 
-export async function startTestApi(env: Record<string, string>): Promise<TestApi> {
-  const fullEnv = { LOG_DIR: '', REDIS_URL, API_PORT: '0', API_HOST: '127.0.0.1', ...env };
+/**
+ * Starts the API. The API declares nothing, so unless `declareQueues` is false the catalogue's
+ * queues are declared first, as the workers that consume them would.
+ */
+export async function startTestApi(
+  env: Record<string, string>,
+  { declareQueues = true }: { declareQueues?: boolean } = {},
+): Promise<TestApi> {
+  const fullEnv: Record<string, string> = {
+    LOG_DIR: '',
+    REDIS_URL,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    ...env,
+  };
+  if (declareQueues) await declareWorkerQueues(fullEnv.RABBITMQ_URL ?? AMQP_URL, QUEUES);
   const logger = createLogger({ service: 'api-test', silent: true });
   const running = await runApiProcess(loadConfig(fullEnv), loadApiConfig(fullEnv), logger);
   const url = `http://127.0.0.1:${running.port}`;

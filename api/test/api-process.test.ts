@@ -1,6 +1,7 @@
 import { createPrivateVhost, type PrivateVhost } from '../../testing/private-vhost';
 import { eventually, uniqueName } from '../../testing/stack';
 import { spawnBurrow } from '../../testing/worker-process';
+import { declareWorkerQueues } from '../../testing/worker-topology';
 
 const CLI = 'api/dist/cli/api-cli.js';
 
@@ -36,14 +37,23 @@ describe('the burrow-api process', () => {
     );
     const ready = JSON.parse(await api.waitForLine(/api ready/)) as { url: string };
     expect(await (await fetch(`${ready.url}/readyz`)).text()).toBe('ready\n');
-    // Nothing consumes the vhost's email queue: the task stays pending.
-    const posted = (await (
-      await fetch(`${ready.url}/api/tasks/email/`, {
+    const submit = () =>
+      fetch(`${ready.url}/api/tasks/email/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to_email: 'a@example.com', subject: 's', body: 'b' }),
-      })
-    ).json()) as { task_id: string };
+      });
+    // The API declares no queues: before any worker has declared email, a submission is
+    // refused at once, naming the queue, instead of being dropped by the broker.
+    const refused = await submit();
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({
+      error: 'unroutable',
+      message: expect.stringMatching(/no queue named 'email'/),
+    });
+    await declareWorkerQueues(vhost.url, ['email']);
+    // Nothing consumes the vhost's email queue: the task stays pending.
+    const posted = (await (await submit()).json()) as { task_id: string };
     const started = Date.now();
     const polling = fetch(`${ready.url}/api/tasks/${posted.task_id}/result/?wait=50`);
     // Stop the server once the long-poll is waiting on the result channel.

@@ -60,6 +60,7 @@ async function withServices(
       taskName: 'bench',
       queue: 'data_processing',
       retries: 0,
+      replayed: false,
       maxRetries: 0,
       signal: new AbortController().signal,
       logger,

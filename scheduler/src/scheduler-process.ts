@@ -1,8 +1,8 @@
 import {
   TaskClient,
   connectFleet,
+  EMPTY_TOPOLOGY,
   startOpsServer,
-  taskQueuesTopology,
   type BurrowConfig,
   type Logger,
 } from '@burrow/shared';
@@ -18,8 +18,11 @@ export interface SchedulerProcess {
 }
 
 /**
- * Connects broker and Redis, declares the queues the entries publish to, starts the scheduler
- * and (when SCHEDULER_HTTP_PORT > 0) the ops server. stop() closes in order.
+ * Connects broker and Redis, starts the scheduler and (when SCHEDULER_HTTP_PORT > 0) the ops
+ * server. stop() closes in order. It declares nothing: the queues belong to the workers that
+ * consume them (burrow's or, during a switch-over, Python's, declared their way), and a fire
+ * time whose queue does not exist yet fails loudly (mandatory publish, logged) and its claim is
+ * released, instead of the task being dropped by the broker without a word.
  */
 export async function runSchedulerProcess(
   config: BurrowConfig,
@@ -27,9 +30,8 @@ export async function runSchedulerProcess(
   entries: readonly ResolvedEntry[],
   logger: Logger,
 ): Promise<SchedulerProcess> {
-  const queues = [...new Set(entries.map((e) => e.queue))];
   const fleet = await connectFleet(config, logger, {
-    topology: taskQueuesTopology(queues),
+    topology: EMPTY_TOPOLOGY,
     connectionName: 'burrow-scheduler',
   });
   const { publisher, redis, results } = fleet;

@@ -6,7 +6,9 @@ import { connectRedis, type RedisRole } from './redis';
 import { RedisResultStore } from './results';
 
 /** The parts of the process configuration a fleet connection reads. */
-export type FleetConfig = Pick<BurrowConfig, 'rabbitmq' | 'redis' | 'results' | 'publish'>;
+export type FleetConfig = Pick<BurrowConfig, 'redis' | 'results' | 'publish'> & {
+  readonly rabbitmq: Pick<BurrowConfig['rabbitmq'], 'url' | 'heartbeatSeconds'>;
+};
 
 export interface FleetOptions {
   /** Declared on every (re)connect, before anything is published or consumed. */

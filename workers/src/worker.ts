@@ -65,8 +65,15 @@ export async function startWorker(
     apiKey: backendSettings.apiKey,
     timeoutSeconds: backendSettings.timeoutSeconds,
   });
+  const queueType = config.rabbitmq.queueType;
+  if (queueType === 'classic')
+    logger.warn(
+      'QUEUE_TYPE=classic: classic queues carry no x-delivery-count, so a message handed back again and again is not dead-lettered by WORKER_MAX_REDELIVERIES; WORKER_MAX_DELIVERIES still bounds tasks that crash the worker. Move to quorum queues after the switch-over (docs/switch-from-celery.md)',
+      { queues: queues.join(',') },
+    );
   const fleet = await connectFleet(config, logger, {
-    topology: mergeTopologies(taskQueuesTopology(known), delayLevelsTopology(known)),
+    // Only the queues this worker consumes: others may be a Python worker's, declared its way.
+    topology: mergeTopologies(taskQueuesTopology(queues, queueType), delayLevelsTopology(queues)),
     connectionName: `${config.worker.name} worker`,
     redisRole: 'worker',
   }).catch(async (err: unknown) => {

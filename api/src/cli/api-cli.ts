@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { createLogger, exitOnStartFailure, loadConfig, stopOnSignals } from '@burrow/shared';
+import {
+  createLogger,
+  exitOnStartFailure,
+  loadConfig,
+  stopOnSignals,
+  withDotEnv,
+} from '@burrow/shared';
 import { loadApiConfig } from '../api-config';
 import { runApiProcess } from '../api-process';
 
@@ -17,7 +23,7 @@ async function main(): Promise<void> {
   program.parse();
   const flags = program.opts<{ port?: string; host?: string }>();
   const env = {
-    ...process.env,
+    ...withDotEnv(process.env),
     ...(flags.port ? { API_PORT: flags.port } : {}),
     ...(flags.host ? { API_HOST: flags.host } : {}),
   };

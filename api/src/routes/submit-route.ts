@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compileContract, type CompiledContract } from '@burrow/contracts';
-import { PermanentError, type Logger, type TaskClient } from '@burrow/shared';
+import { PermanentError, UnroutableTaskError, type Logger, type TaskClient } from '@burrow/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../api-errors';
 import { mayUse } from '../api-keys';
@@ -141,6 +141,12 @@ async function submit(
       deps.submissions.forget(taskId),
       idempotencyKey === undefined ? null : deps.idempotency.release(caller, idempotencyKey),
     ]);
+    if (err instanceof UnroutableTaskError) {
+      // Not the caller's fault: no worker has declared the task's queue on this broker yet.
+      deps.metrics.recordSubmission(task.name, 'failed');
+      deps.logger.error('task unroutable', { task: task.name, taskId, queue: err.queue });
+      return sendError(reply, 503, err.code, err.message);
+    }
     if (err instanceof PermanentError) {
       deps.metrics.recordSubmission(task.name, 'invalid');
       return sendError(reply, 400, err.code, err.message);

@@ -2,6 +2,7 @@ import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth';
 import { unwrapKombuTypes } from './kombu-types';
 import {
   CONTINUATIONS_HEADER,
+  REPLAYED_AT_HEADER,
   type DecodeResult,
   type EnvelopeError,
   type EnvelopeErrorCode,
@@ -122,6 +123,7 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
       ignoreResult: headers.ignore_result === true,
       retryPolicy: readRetryOverride(headers.retry_policy),
       continuations: continuations.value,
+      replayed: typeof headers[REPLAYED_AT_HEADER] === 'string',
     },
   };
 }
@@ -158,6 +160,7 @@ function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResu
       retryPolicy: null,
       embed: null,
       continuations: 0,
+      replayed: false,
     },
   };
 }

@@ -44,10 +44,18 @@ export interface TaskMessage {
    * a long task that paused and was re-queued to resume, which spends no retry. 0 at first.
    */
   readonly continuations: number;
+  /**
+   * True when this delivery is a dead letter an operator sent back (`burrow dead replay`, the
+   * dashboard): the replay's header `x-burrow-replayed-at`. Retry copies do not carry it.
+   */
+  readonly replayed: boolean;
 }
 
 /** The header that counts a task's continuations; absent (0) on messages from Celery clients. */
 export const CONTINUATIONS_HEADER = 'x-burrow-continuations';
+
+/** The header a dead-letter replay sets (an ISO time); absent on every other message. */
+export const REPLAYED_AT_HEADER = 'x-burrow-replayed-at';
 
 /** Why a message could not be decoded; `taskId`/`task` are set when they could be read. */
 export type EnvelopeErrorCode =

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { createLogger, exitOnStartFailure, loadConfig, stopOnSignals } from '@burrow/shared';
+import {
+  createLogger,
+  exitOnStartFailure,
+  loadConfig,
+  stopOnSignals,
+  withDotEnv,
+} from '@burrow/shared';
 import { listSchedule } from '../list-schedule';
 import { loadSchedule } from '../load-schedule';
 import { loadSchedulerConfig } from '../scheduler-config';
@@ -21,7 +27,7 @@ async function main(): Promise<void> {
   program.parse();
   const flags = program.opts<{ list?: boolean; scheduleFile?: string; httpPort?: string }>();
   const env = {
-    ...process.env,
+    ...withDotEnv(process.env),
     ...(flags.scheduleFile ? { SCHEDULE_FILE: flags.scheduleFile } : {}),
     ...(flags.httpPort ? { SCHEDULER_HTTP_PORT: flags.httpPort } : {}),
   };

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging';
 import { redactUrl } from '../config';
 import { applyTopology, type Topology } from './topology';
+import { declareTopologyOnce } from './topology-check';
 
 export interface BrokerConnectionOptions {
   readonly url: string;
@@ -28,7 +29,11 @@ export class BrokerConnection extends EventEmitter {
     super();
   }
 
-  /** Starts connecting; resolves once connected the first time or rejects after `timeoutMs`. */
+  /**
+   * Starts connecting; resolves once connected the first time and the topology is declared, or
+   * rejects after `timeoutMs`, or with a TopologyMismatchError when the broker refuses the
+   * topology (queues declared otherwise, e.g. by Celery).
+   */
   static async connect(
     options: BrokerConnectionOptions,
     timeoutMs = 30_000,
@@ -67,6 +72,14 @@ export class BrokerConnection extends EventEmitter {
       throw new Error(
         `cannot reach RabbitMQ at ${redactUrl(options.url)} within ${timeoutMs / 1000}s: ${(err as Error).message}`,
       );
+    }
+    try {
+      const current = manager.connection;
+      if (!current) throw new Error('the broker connection closed while starting');
+      await declareTopologyOnce(current, options.topology);
+    } catch (err) {
+      await manager.close().catch(() => undefined);
+      throw err;
     }
     return connection;
   }

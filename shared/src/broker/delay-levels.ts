@@ -45,6 +45,11 @@ export function delayRoutingKey(seconds: number, queue: string): string {
   return `${bits.join('.')}.${queue}`;
 }
 
+/** Binding of a task queue to the deliver exchange: any delay, then exactly this queue. */
+export function delayDeliverPattern(queue: string): string {
+  return `${'*.'.repeat(DELAY_LEVELS)}${queue}`;
+}
+
 /** Pattern matching keys whose bit for `level` equals `bit`. */
 function levelPattern(level: number, bit: '0' | '1'): string {
   return `${'*.'.repeat(DELAY_LEVELS - 1 - level)}${bit}.#`;
@@ -78,7 +83,7 @@ export function delayLevelsTopology(queues: readonly string[]): Topology {
     bindings.push({
       queue,
       exchange: DELAY_DELIVER_EXCHANGE,
-      pattern: `${'*.'.repeat(DELAY_LEVELS)}${queue}`,
+      pattern: delayDeliverPattern(queue),
     });
   }
   return { exchanges, queues: levelQueues, bindings, exchangeBindings };

@@ -1,7 +1,12 @@
+import type { QueueType } from '../config';
+
 /**
  * The broker objects burrow relies on, as data. Declared idempotently on every (re)connect by
- * `applyTopology`; never on the publish path. Every queue is a quorum queue with no other
- * arguments, so a Celery client declaring the same queue (README snippet) agrees with us.
+ * `applyTopology`; never on the publish path. Task queues are quorum queues with no other
+ * arguments (QUEUE_TYPE=quorum), so a Celery client declaring the same queue (the generated
+ * docs/celery_config.py) agrees with us; or, to adopt the queues a Python Celery fleet already
+ * declared (QUEUE_TYPE=classic), classic queues with no arguments at all, exactly as kombu
+ * declares them by default.
  */
 export interface ExchangeSpec {
   readonly name: string;
@@ -30,24 +35,50 @@ export interface Topology {
 
 export const QUORUM = Object.freeze({ 'x-queue-type': 'quorum' });
 
+export const QUEUE_TYPES: readonly QueueType[] = ['quorum', 'classic'];
+
+/**
+ * Arguments of a task queue of this type. Classic sends none, not even `x-queue-type`: kombu
+ * declares Celery's queues without arguments, and RabbitMQ compares arguments on every
+ * redeclaration, so anything more (a quorum-only argument above all) would be refused.
+ */
+export function taskQueueArguments(type: QueueType): Readonly<Record<string, unknown>> {
+  return type === 'quorum' ? QUORUM : NO_ARGUMENTS;
+}
+const NO_ARGUMENTS = Object.freeze({});
+
 /** Name of the dead-letter queue of a task queue. */
 export const deadQueueName = (queue: string): string => `${queue}.dead`;
 
 /**
  * For each task queue Q: direct exchange Q → queue Q (routing key Q), reachable also through
- * the default exchange as Celery publishes; and Q.dead for messages that cannot be run.
+ * the default exchange as Celery publishes; and Q.dead for messages that cannot be run. Q has
+ * the given type; Q.dead is burrow's own (Celery never declares it) and stays a quorum queue
+ * whatever the type, so adopting classic queues changes nothing for dead letters and moving
+ * to quorum later re-declares only the task queues.
  */
-export function taskQueuesTopology(queues: readonly string[]): Topology {
+export function taskQueuesTopology(
+  queues: readonly string[],
+  queueType: QueueType = 'quorum',
+): Topology {
   return {
     exchanges: queues.map((name) => ({ name, type: 'direct' as const })),
     queues: queues.flatMap((name) => [
-      { name, arguments: QUORUM },
+      { name, arguments: taskQueueArguments(queueType) },
       { name: deadQueueName(name), arguments: QUORUM },
     ]),
     bindings: queues.map((name) => ({ queue: name, exchange: name, pattern: name })),
     exchangeBindings: [],
   };
 }
+
+/** Nothing: for processes that only publish and so declare nothing they do not own. */
+export const EMPTY_TOPOLOGY: Topology = Object.freeze({
+  exchanges: [],
+  queues: [],
+  bindings: [],
+  exchangeBindings: [],
+});
 
 /** Combines topologies, dropping repeated declarations. */
 export function mergeTopologies(...parts: Topology[]): Topology {

@@ -32,6 +32,12 @@ export const configSchema = {
       default: 15,
       env: 'RABBITMQ_HEARTBEAT',
     },
+    queueType: {
+      doc: 'How workers declare their task queues: quorum (new installs) or classic (to work on the queues a Python Celery fleet already declared, while switching over; see docs/switch-from-celery.md). On classic queues the redelivery-loop backstop (WORKER_MAX_REDELIVERIES) has no x-delivery-count to read and is off',
+      format: ['quorum', 'classic'],
+      default: 'quorum',
+      env: 'QUEUE_TYPE',
+    },
   },
   redis: {
     url: {

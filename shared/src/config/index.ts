@@ -5,5 +5,7 @@ export {
   redactUrl,
   type BurrowConfig,
   type ConfigFragment,
+  type QueueType,
 } from './load-config';
 export { configSchema } from './config-schema';
+export { withDotEnv } from './dot-env';

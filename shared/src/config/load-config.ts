@@ -2,13 +2,21 @@ import convict from 'convict';
 import { ConfigError } from '../errors';
 import { configSchema } from './config-schema';
 
+/** How task queues are declared: `quorum` for new installs, `classic` to adopt Celery's. */
+export type QueueType = 'quorum' | 'classic';
+
 interface Leaf {
   readonly env: string;
 }
 
 /** The validated settings of one process, frozen. */
 export interface BurrowConfig {
-  readonly rabbitmq: { readonly url: string; readonly heartbeatSeconds: number };
+  readonly rabbitmq: {
+    readonly url: string;
+    readonly heartbeatSeconds: number;
+    /** How task queues are declared (QUEUE_TYPE). */
+    readonly queueType: QueueType;
+  };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly results: { readonly expiresSeconds: number };
   readonly log: {
@@ -50,7 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
   if (raw.worker.revokeExpiresSeconds < 1)
     throw new ConfigError('WORKER_REVOKE_EXPIRES: must be at least 1 second');
   return deepFreeze({
-    rabbitmq: { url: amqpUrl(raw.rabbitmq), heartbeatSeconds: raw.rabbitmq.heartbeatSeconds },
+    rabbitmq: {
+      url: amqpUrl(raw.rabbitmq),
+      heartbeatSeconds: raw.rabbitmq.heartbeatSeconds,
+      queueType: raw.rabbitmq.queueType,
+    },
     redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },
     results: raw.results,
     log: raw.log,
@@ -72,6 +84,7 @@ interface RawConfig {
     password: string;
     vhost: string;
     heartbeatSeconds: number;
+    queueType: QueueType;
   };
   redis: {
     url: string;

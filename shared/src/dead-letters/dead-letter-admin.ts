@@ -1,4 +1,5 @@
 import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
+import { REPLAYED_AT_HEADER } from '@burrow/contracts';
 import { deadQueueName } from '../broker';
 import type { RedisResultStore } from '../results';
 
@@ -150,7 +151,7 @@ export class DeadLetterAdmin {
             ),
           );
           headers.retries = 0;
-          headers['x-burrow-replayed-at'] = new Date().toISOString();
+          headers[REPLAYED_AT_HEADER] = new Date().toISOString();
           if (letter.taskId && this.results) await this.results.forgetDone(letter.taskId);
           const contentType = message.properties.contentType as string | undefined;
           const contentEncoding = message.properties.contentEncoding as string | undefined;

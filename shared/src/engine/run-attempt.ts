@@ -86,6 +86,7 @@ export class AttemptRunner {
             queue: attempt.queue,
             retries: message.retries,
             maxRetries: policy.maxRetries,
+            replayed: message.replayed,
             signal,
             logger,
             reportProgress: (progress) =>

@@ -12,6 +12,11 @@ export interface TaskRunContext {
   /** Retries before this attempt (0 on the first). */
   readonly retries: number;
   readonly maxRetries: number;
+  /**
+   * True when this delivery is a dead letter an operator replayed: a handler that remembers
+   * permanent failures per task id (refused recipients, say) should try them again.
+   */
+  readonly replayed: boolean;
   /** Fires at the soft time limit and on worker shutdown past the grace period. */
   readonly signal: AbortSignal;
   /** Scoped to this task: every line carries its id and name. */

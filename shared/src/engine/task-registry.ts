@@ -69,6 +69,7 @@ export function runBound(
     queue: ctx.queue,
     retries: ctx.retries,
     maxRetries: ctx.maxRetries,
+    replayed: ctx.replayed,
     signal: ctx.signal,
     logger: ctx.logger,
     reportProgress: ctx.reportProgress,

@@ -9,12 +9,13 @@ import { ProgressReporter, followProgress } from './progress';
 import {
   ConfigError,
   TaskClient,
-  taskQueuesTopology,
+  EMPTY_TOPOLOGY,
   DeadLetterAdmin,
   connectFleet,
   createLogger,
   deadQueueName,
   loadConfig,
+  withDotEnv,
   type BurrowConfig,
   type FleetConnection,
   type RedisResultStore,
@@ -39,10 +40,10 @@ interface Session {
  * always closes it, so the CLI exits promptly.
  */
 async function withSession<T>(use: (session: Session) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(withDotEnv(process.env));
   const logger = createLogger({ service: 'burrow-cli', level: 'error' });
   const fleet = await connectFleet(config, logger, {
-    topology: taskQueuesTopology([]),
+    topology: EMPTY_TOPOLOGY,
     connectionName: 'burrow-cli',
     connectTimeoutMs: 10_000,
   });

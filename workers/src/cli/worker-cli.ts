@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, exitOnStartFailure, loadConfig, stopOnSignals } from '@burrow/shared';
+import {
+  createLogger,
+  exitOnStartFailure,
+  loadConfig,
+  stopOnSignals,
+  withDotEnv,
+} from '@burrow/shared';
 import { startWorker } from '../worker';
 
 const positiveInt = (value: string): number => {
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     httpPort?: string;
   }>();
   const env = {
-    ...process.env,
+    ...withDotEnv(process.env),
     ...(flags.queues ? { WORKER_QUEUES: flags.queues } : {}),
     ...(flags.name ? { WORKER_NAME: flags.name } : {}),
     ...(flags.httpPort ? { WORKER_HTTP_PORT: flags.httpPort } : {}),

@@ -50,6 +50,11 @@ export class EmailState {
     return { accepted, rejected: new Map(Object.entries(rejected)) };
   }
 
+  /** Forgets a single message's refusals, so its next attempt asks the server again. */
+  async forgetRefusals(taskId: string): Promise<void> {
+    await this.redis.del(this.key(taskId, 'rejected'));
+  }
+
   async recordRecipients(
     taskId: string,
     accepted: readonly string[],

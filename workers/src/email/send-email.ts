@@ -31,6 +31,9 @@ export async function sendEmail(k: Kwargs, ctx: TaskContext<EmailServices>): Pro
   const messageId = messageIdFor(ctx.taskId, settings.messageIdDomain);
 
   const everyone = uniqueAddresses(to, cc, bcc);
+  // A replayed dead letter asks again of the recipients refused for good before (the operator
+  // replays once the mailbox is fixed); the ones that took the message are never sent it twice.
+  if (ctx.replayed) await emailState.forgetRefusals(ctx.taskId);
   const served = await emailState.loadRecipients(ctx.taskId);
   const known = new Set(
     [...served.accepted, ...served.rejected.keys()].map((a) => a.toLowerCase()),
