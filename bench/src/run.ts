@@ -15,14 +15,30 @@ import {
 import { grouped } from './format';
 import { drainBurrowInfoLogs } from './info-logs-run';
 import { drainMinimal } from './minimal-loop';
+import { drainBurrowProcess, drainCeleryProcess } from './process-drain';
+import { celeryAvailable } from './processes';
 import { loadBenchOptions, type BenchOptions } from './options';
-import { cpuLine, markdownTable, ratioLine, roundsLine, summarise, writeLatest } from './report';
+import {
+  cpuLine,
+  markdownTable,
+  percentOf,
+  ratioLine,
+  roundsLine,
+  summarise,
+  writeDrainJson,
+  writeLatest,
+} from './report';
 
 const MINIMAL = 'minimal';
 const BURROW = 'burrow';
 const BURROW_INFO = 'burrow (info logs to /dev/null)';
 const BURROW_CONTROL = 'burrow + remote control, task events off';
 const BURROW_EVENTS = 'burrow + remote control, task events on';
+const BURROW_PROCESS = 'burrow-worker process (info logs, metrics, events off)';
+const BURROW_PROCESS_EVENTS = 'burrow-worker process (info logs, metrics, events on)';
+const CELERY = 'Celery 5.2 prefork -c 2 (same queue, results in Redis)';
+/** Celery's pool size, as the issue's reference run: the machine has two cores. */
+const CELERY_CONCURRENCY = Number(process.env.BENCH_CELERY_CONCURRENCY ?? 2);
 /** A run broken by something outside it (broker restarted under it) is measured again. */
 const ATTEMPTS = 3;
 
@@ -52,6 +68,13 @@ function drain(
     prefetch: options.prefetch,
   };
   if (consumer === MINIMAL) return drainMinimal({ ...common, label });
+  if (consumer === CELERY)
+    return drainCeleryProcess({ ...common, label, concurrency: CELERY_CONCURRENCY });
+  if (consumer === BURROW_PROCESS || consumer === BURROW_PROCESS_EVENTS)
+    return drainBurrowProcess(
+      { ...common, label, concurrency: options.concurrency },
+      { WORKER_SEND_TASK_EVENTS: consumer === BURROW_PROCESS_EVENTS ? 'true' : 'false' },
+    );
   const burrow = { ...common, label, concurrency: options.concurrency };
   if (consumer === BURROW) return drainBurrow({ ...burrow, logLevel: 'warn' });
   if (consumer === BURROW_CONTROL || consumer === BURROW_EVENTS)
@@ -138,8 +161,21 @@ async function main(): Promise<void> {
       process.env.BENCH_EVENTS !== 'false' &&
       (!options.only || options.only.includes(c) || options.only.includes('events')),
   );
+  // Real processes with the production defaults, and Celery beside them: every round.
+  const processRows = [
+    ...[BURROW_PROCESS, BURROW_PROCESS_EVENTS].filter(
+      (c) => process.env.BENCH_PROCESS !== 'false' && (wanted(c) || wanted('process')),
+    ),
+    ...(process.env.BENCH_CELERY !== 'false' &&
+    (wanted(CELERY) || wanted('celery')) &&
+    celeryAvailable()
+      ? [CELERY]
+      : []),
+  ];
   const consumersOf = (round: number) =>
-    round === options.rounds ? [...headline, ...eventRows, ...extra] : [...headline, ...eventRows];
+    round === options.rounds
+      ? [...headline, ...eventRows, ...processRows, ...extra]
+      : [...headline, ...eventRows, ...processRows];
   say(
     `bench: ${grouped(options.tasks)} no-op tasks per run, prefetch ${options.prefetch} (both), burrow concurrency ${options.concurrency}, ${options.rounds} round(s) of ${headline.join(' → ')}${extra.length ? ` (+ ${BURROW_INFO} in the last)` : ''}; best round of each reported`,
   );
@@ -174,10 +210,19 @@ async function main(): Promise<void> {
   const ratio = ratioLine(burrow, minimal);
   const rounds = roundsLine(summaries);
   const cpu = cpuLine(summaries);
+  const celery = summaries.find((s) => s.consumer === CELERY);
+  const process_ = summaries.find((s) => s.consumer === BURROW_PROCESS);
+  const vsCelery =
+    celery && process_
+      ? `burrow-worker process at ${(tasksPerSecond(process_.best) / tasksPerSecond(celery.best)).toFixed(1)}× Celery prefork -c ${CELERY_CONCURRENCY} (target ≥ 10×); at ${percentOf(process_, minimal).toFixed(0)} % of the minimal loop (target ≥ 100 %)`
+      : '';
+  await writeDrainJson(summaries, minimal);
   say(
-    `\n${table}\n\n${ratio}\n(best of ${options.rounds} round(s); every round: ${rounds})\n${cpu}`,
+    `\n${table}\n\n${ratio}${vsCelery ? `\n${vsCelery}` : ''}\n(best of ${options.rounds} round(s); every round: ${rounds})\n${cpu}`,
   );
-  say(`written to ${await writeLatest(options, table, ratio, rounds, cpu, loadBefore)}`);
+  say(
+    `written to ${await writeLatest(options, table, vsCelery ? `${ratio}\n\n${vsCelery}` : ratio, rounds, cpu, loadBefore)}`,
+  );
 }
 
 main().then(
