@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     `- node: ${process.version}; ${os.cpus().length} CPUs; load average ${os.loadavg()[0]?.toFixed(2)} at the end`,
     `- ${seconds} s per rate from a separate publisher process; burrow-worker concurrency ${options.concurrency}, prefetch ${options.prefetch}, log level info`,
     '',
+    '',
   ].join('\n');
   await writeFile(path.join(dir, 'latency.md'), `${header}${table}\n`);
   await writeFile(

@@ -15,6 +15,7 @@ import {
 } from './fixture';
 import { grouped } from './format';
 import { loadBenchOptions } from './options';
+import { alignedTable } from './report';
 import { summariseMemory, type Sample } from './memory-summary';
 import { burrowMetrics, burrowSuccesses, startBurrowWorker } from './processes';
 
@@ -121,16 +122,24 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     const summary = summariseMemory(samples, total, idleMb);
-    const table = [
-      `| measure | MB |`,
-      `| ------- | -: |`,
-      `| idle (ready, ${idleSeconds} s) | ${idleMb.toFixed(1)} |`,
-      `| after warm-up (mean over ${grouped(total * 0.1)}–${grouped(total * 0.2)} tasks) | ${summary.warmMb.toFixed(1)} |`,
-      `| end of run (mean over the last ${grouped(total * 0.1)} tasks) | ${summary.endMb.toFixed(1)} |`,
-      `| peak | ${summary.peakMb.toFixed(1)} |`,
-      `| growth after warm-up | ${summary.growthMb >= 0 ? '+' : ''}${summary.growthMb.toFixed(1)} |`,
-      `| V8 heap used after warm-up / at the end | ${summary.warmHeapMb.toFixed(1)} / ${summary.endHeapMb.toFixed(1)} |`,
-    ].join('\n');
+    const signed = (mb: number) => `${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`;
+    const table = alignedTable(
+      ['measure', 'MB'],
+      [
+        [`idle (ready, ${idleSeconds} s)`, idleMb.toFixed(1)],
+        [
+          `after warm-up (mean over ${grouped(total * 0.1)}–${grouped(total * 0.2)} tasks)`,
+          summary.warmMb.toFixed(1),
+        ],
+        [`end of run (mean over the last ${grouped(total * 0.1)} tasks)`, summary.endMb.toFixed(1)],
+        ['peak', summary.peakMb.toFixed(1)],
+        ['growth after warm-up', signed(summary.growthMb)],
+        [
+          'V8 heap used after warm-up / at the end',
+          `${summary.warmHeapMb.toFixed(1)} / ${summary.endHeapMb.toFixed(1)}`,
+        ],
+      ],
+    );
     process.stdout.write(
       `\n${grouped(total)} tasks in ${seconds.toFixed(1)} s (${grouped(total / seconds)}/s)\n${table}\n`,
     );

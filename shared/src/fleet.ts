@@ -7,7 +7,9 @@ import { RedisResultStore } from './results';
 
 /** The parts of the process configuration a fleet connection reads. */
 export type FleetConfig = Pick<BurrowConfig, 'redis' | 'results' | 'publish'> & {
-  readonly rabbitmq: Pick<BurrowConfig['rabbitmq'], 'url' | 'heartbeatSeconds'>;
+  /** `urls` (the cluster's nodes, for failover) defaults to `[url]`. */
+  readonly rabbitmq: Pick<BurrowConfig['rabbitmq'], 'url' | 'heartbeatSeconds'> &
+    Partial<Pick<BurrowConfig['rabbitmq'], 'urls'>>;
 };
 
 export interface FleetOptions {
@@ -51,6 +53,7 @@ export async function connectFleet(
   const connection = await BrokerConnection.connect(
     {
       url: config.rabbitmq.url,
+      ...(config.rabbitmq.urls ? { urls: config.rabbitmq.urls } : {}),
       logger,
       topology: options.topology,
       heartbeatSeconds: config.rabbitmq.heartbeatSeconds,
@@ -70,9 +73,9 @@ export async function connectFleet(
       timeoutMs: config.publish.timeoutSeconds * 1000,
       maxBuffered: config.publish.maxBuffered,
     });
-    opened.redis = await connectRedis(config.redis.url, options.redisRole ?? 'client', logger);
+    opened.redis = await connectRedis(config.redis, options.redisRole ?? 'client', logger);
     if (options.subscriber)
-      opened.subscriber = await connectRedis(config.redis.url, 'subscriber', logger);
+      opened.subscriber = await connectRedis(config.redis, 'subscriber', logger);
   } catch (err) {
     await close();
     throw err;

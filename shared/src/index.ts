@@ -5,7 +5,14 @@ export * from './broker';
 export * from './results';
 export * from './engine';
 export * from './client';
-export { connectRedis, type RedisRole } from './redis';
+export {
+  connectRedis,
+  describeRedisTarget,
+  type RedisConnectionSettings,
+  type RedisRole,
+  type RedisSentinelSettings,
+  type RedisTlsSettings,
+} from './redis';
 export { TaskMetrics } from './metrics';
 export { startOpsServer, type OpsServerOptions } from './ops-server';
 export * from './dead-letters';
@@ -18,3 +25,4 @@ export {
 } from './python-exceptions';
 export * from './events';
 export * from './control';
+export * from './canvas';

@@ -1,29 +1,58 @@
 import { Redis } from 'ioredis';
 import type { Logger } from './logging';
+import { ioredisOptions, readTlsOptions, type RedisRole } from './redis/ioredis-options';
+import { describeRedisTarget, type RedisConnectionSettings } from './redis/redis-settings';
 
-export type RedisRole = 'worker' | 'client' | 'subscriber';
+export type { RedisRole } from './redis/ioredis-options';
+export {
+  describeRedisTarget,
+  parseSentinelList,
+  type RedisConnectionSettings,
+  type RedisSentinelSettings,
+  type RedisTlsSettings,
+  type SentinelAddress,
+} from './redis/redis-settings';
 
 /**
  * A Redis connection that reconnects by itself. Workers queue commands through an outage
- * (their results must land eventually); clients fail fast so a web request is not held.
+ * (their results must land eventually); clients fail fast so a web request is not held. With
+ * Sentinel settings it asks the Sentinels for the master, and again after every failover.
  */
-export async function connectRedis(url: string, role: RedisRole, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableAutoPipelining: role !== 'subscriber',
-    maxRetriesPerRequest: role === 'worker' ? null : 3,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    connectionName: `burrow-${role}`,
-  });
+export async function connectRedis(
+  target: string | RedisConnectionSettings,
+  role: RedisRole,
+  logger: Logger,
+): Promise<Redis> {
+  const settings = typeof target === 'string' ? { url: target } : target;
+  const tls = settings.tls ? await readTlsOptions(settings.tls) : undefined;
+  const redis = new Redis(settings.url, ioredisOptions(settings, role, tls));
+  const sentinel = settings.sentinel ? describeRedisTarget(settings) : null;
   let lost = false;
+  let lastError: Error | null = null;
+  let master: string | null = null;
   redis.on('error', (err: Error) => {
     if (!lost) logger.warn('redis connection error', { role, error: err.message });
     lost = true;
+    lastError = err;
   });
   redis.on('ready', () => {
     if (lost) logger.info('redis reconnected', { role });
     lost = false;
+    if (!sentinel) return;
+    // Which node Sentinel named: a change of address is a failover seen from this process.
+    const now = `${redis.stream.remoteAddress ?? '?'}:${redis.stream.remotePort ?? '?'}`;
+    if (master !== null && master !== now)
+      logger.info('redis master changed', { role, sentinel, from: master, to: now });
+    master = now;
   });
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (err) {
+    // Stop the retries a failed first connect leaves running, and say why it failed (a
+    // refused certificate, say) rather than ioredis's bare "Connection is closed".
+    redis.disconnect();
+    const why = (lastError as Error | null)?.message ?? (err as Error).message;
+    throw new Error(`redis ${describeRedisTarget(settings)}: ${why}`, { cause: err });
+  }
   return redis;
 }

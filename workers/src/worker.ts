@@ -7,6 +7,7 @@ import {
   WorkerControl,
   connectFleet,
   delayLevelsTopology,
+  describeRedisTarget,
   loadConfigFragment,
   mergeTopologies,
   startOpsServer,
@@ -249,12 +250,13 @@ function workerControl(
     heartbeatSeconds: worker.eventHeartbeatSeconds,
     revokeExpiresSeconds: worker.revokeExpiresSeconds,
     brokerUrl: config.rabbitmq.url,
+    brokerUrls: config.rabbitmq.urls,
     brokerHeartbeatSeconds: config.rabbitmq.heartbeatSeconds,
     version: WORKER_VERSION,
     // Celery's names, so `celery inspect conf` reads as it does for a Python worker.
     conf: () => ({
       broker_url: redactUrl(config.rabbitmq.url),
-      result_backend: redactUrl(config.redis.url),
+      result_backend: describeRedisTarget(config.redis),
       result_expires: config.results.expiresSeconds,
       worker_concurrency: settings.concurrency,
       worker_prefetch_multiplier: 2,

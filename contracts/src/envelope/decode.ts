@@ -119,6 +119,7 @@ export function decodeTaskMessage(raw: RawTaskMessage): DecodeResult {
       embed,
       ...common.fields,
       group: stringOrNull(headers.group),
+      groupIndex: indexOrNull(headers.group_index),
       origin: stringOrNull(headers.origin),
       ignoreResult: headers.ignore_result === true,
       retryPolicy: readRetryOverride(headers.retry_policy),
@@ -155,6 +156,7 @@ function decodeProtocolV1(body: Record<string, unknown>, fail: Fail): DecodeResu
       kwargs,
       ...common.fields,
       group: stringOrNull(body.taskset),
+      groupIndex: null,
       origin: null,
       ignoreResult: false,
       retryPolicy: null,
@@ -279,6 +281,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function indexOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
 }
 
 function nonEmpty(value: string | undefined): string | null {

@@ -20,7 +20,7 @@ export function encodeTaskMessage(input: TaskMessageInput): EncodedTaskMessage {
     eta: input.eta ?? null,
     expires: input.expires ?? null,
     group: input.group ?? null,
-    group_index: null,
+    group_index: input.groupIndex ?? null,
     retries: input.retries ?? 0,
     timelimit: [input.timelimit?.[0] ?? null, input.timelimit?.[1] ?? null],
     root_id: input.rootId ?? input.id,

@@ -31,6 +31,11 @@ export interface TaskMessage {
   readonly rootId: string;
   readonly parentId: string | null;
   readonly group: string | null;
+  /**
+   * Position in its group (header `group_index`): a chord orders its header's results by it,
+   * so retry copies must carry it. Null outside a group.
+   */
+  readonly groupIndex: number | null;
   readonly origin: string | null;
   readonly ignoreResult: boolean;
   /**

@@ -1,13 +1,26 @@
-import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import amqp, {
+  type AmqpConnectionManager,
+  type ChannelWrapper,
+  type ConnectionUrl,
+} from 'amqp-connection-manager';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from '../logging';
 import { redactUrl } from '../config';
+import { ConfigError } from '../errors';
 import { applyTopology, type Topology } from './topology';
 import { declareTopologyOnce } from './topology-check';
 
 export interface BrokerConnectionOptions {
   readonly url: string;
+  /**
+   * The cluster's nodes, tried in turn on every (re)connect until one answers; amqps:// URLs
+   * may carry TLS files as RabbitMQ URI query parameters (`cacertfile`, `certfile`, `keyfile`,
+   * `verify=verify_none`, `server_name_indication`).
+   * @default [url]
+   */
+  readonly urls?: readonly string[];
   readonly logger: Logger;
   /** Declared on every connect, before anything is published or consumed. */
   readonly topology: Topology;
@@ -38,20 +51,17 @@ export class BrokerConnection extends EventEmitter {
     options: BrokerConnectionOptions,
     timeoutMs = 30_000,
   ): Promise<BrokerConnection> {
-    const url = new URL(options.url);
-    url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 15));
-    const manager = amqp.connect([url.toString()], {
-      reconnectTimeInSeconds: 1,
-      connectionOptions: {
-        clientProperties: { connection_name: options.connectionName ?? 'burrow' },
-      },
-    });
+    const urls = options.urls?.length ? options.urls : [options.url];
+    const endpoints = await Promise.all(urls.map((url) => brokerEndpoint(url, options)));
+    const manager = amqp.connect(endpoints, { reconnectTimeInSeconds: 1 });
     const connection = new BrokerConnection(manager, options);
     const { logger } = options;
     let everConnected = false;
-    manager.on('connect', () => {
+    manager.on('connect', ({ url }) => {
+      // Which node of the list answered, so a failover shows in the log.
       logger.info(everConnected ? 'broker reconnected' : 'broker connected', {
-        broker: redactUrl(options.url),
+        broker: typeof url === 'string' ? nodeAddress(url) : url.hostname,
+        cluster: manager.connection?.connection.serverProperties.cluster_name,
       });
       everConnected = true;
       connection.emit('connect');
@@ -60,8 +70,13 @@ export class BrokerConnection extends EventEmitter {
       logger.warn('broker connection lost; reconnecting', { error: err?.message });
       connection.emit('disconnect');
     });
-    manager.on('connectFailed', ({ err }) => {
-      logger.warn('broker connection failed; retrying', { error: err?.message });
+    manager.on('connectFailed', ({ err, url }) => {
+      logger.warn(
+        urls.length > 1
+          ? 'broker connection failed; trying the next node'
+          : 'broker connection failed; retrying',
+        { broker: typeof url === 'string' ? nodeAddress(url) : undefined, error: err?.message },
+      );
     });
     manager.on('blocked', ({ reason }) => logger.warn('broker blocked publishing', { reason }));
     manager.on('unblocked', () => logger.info('broker unblocked publishing'));
@@ -70,7 +85,7 @@ export class BrokerConnection extends EventEmitter {
     } catch (err) {
       await manager.close().catch(() => undefined);
       throw new Error(
-        `cannot reach RabbitMQ at ${redactUrl(options.url)} within ${timeoutMs / 1000}s: ${(err as Error).message}`,
+        `cannot reach RabbitMQ at ${urls.map(redactUrl).join(', ')} within ${timeoutMs / 1000}s: ${(err as Error).message}`,
       );
     }
     try {
@@ -133,4 +148,70 @@ export class BrokerConnection extends EventEmitter {
   async close(): Promise<void> {
     await this.manager.close();
   }
+}
+
+/** RabbitMQ URI query parameters for TLS, which amqplib does not read itself. */
+const TLS_QUERY_PARAMETERS = [
+  'cacertfile',
+  'certfile',
+  'keyfile',
+  'verify',
+  'server_name_indication',
+] as const;
+
+/**
+ * One node as amqp-connection-manager takes it: the URL with our heartbeat and without the TLS
+ * query parameters, and socket options carrying the connection name and, for amqps://, the CA,
+ * client certificate and verification those parameters asked for.
+ */
+async function brokerEndpoint(
+  raw: string,
+  options: BrokerConnectionOptions,
+): Promise<Extract<ConnectionUrl, { url: string }>> {
+  const url = new URL(raw);
+  const param = (name: (typeof TLS_QUERY_PARAMETERS)[number]) => url.searchParams.get(name) || '';
+  const [ca, cert, key] = await Promise.all([
+    readPem(param('cacertfile'), 'CA file (cacertfile)', raw),
+    readPem(param('certfile'), 'client certificate (certfile)', raw),
+    readPem(param('keyfile'), 'client key (keyfile)', raw),
+  ]);
+  const tls =
+    url.protocol === 'amqps:'
+      ? {
+          ...(ca ? { ca } : {}),
+          ...(cert ? { cert } : {}),
+          ...(key ? { key } : {}),
+          ...(param('verify') === 'verify_none' ? { rejectUnauthorized: false } : {}),
+          ...(param('server_name_indication')
+            ? { servername: param('server_name_indication') }
+            : {}),
+        }
+      : {};
+  for (const name of TLS_QUERY_PARAMETERS) url.searchParams.delete(name);
+  url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 15));
+  return {
+    url: url.toString(),
+    connectionOptions: {
+      clientProperties: { connection_name: options.connectionName ?? 'burrow' },
+      ...tls,
+    },
+  };
+}
+
+async function readPem(file: string, what: string, url: string): Promise<Buffer | undefined> {
+  if (!file) return undefined;
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read the TLS ${what} ${file} of ${redactUrl(url)}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The node a URL names, for logs: scheme, user, host, port and vhost; no password or query. */
+function nodeAddress(url: string): string {
+  const parsed = new URL(url);
+  parsed.search = '';
+  return redactUrl(parsed.toString());
 }

@@ -78,8 +78,25 @@ export class Publisher {
     );
   }
 
-  /** Resolves once the broker has confirmed the message is stored. */
-  async publish(message: RawPublish): Promise<void> {
+  /**
+   * Resolves once the broker has confirmed the message is stored. A message whose channel
+   * closed before its confirm (the broker node died, a cluster failover) is published once more
+   * on the next connection when `resendOnClose` is set: the first copy may or may not have
+   * been stored, so only messages whose duplicates are harmless (tasks, deduplicated by their
+   * id) may ask for it.
+   */
+  async publish(message: RawPublish, resendOnClose = false): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    try {
+      await this.publishOnce(message, this.timeoutMs);
+    } catch (err) {
+      const remaining = deadline - Date.now();
+      if (!resendOnClose || !isChannelClosed(err) || remaining <= 0) throw err;
+      await this.publishOnce(message, remaining);
+    }
+  }
+
+  private async publishOnce(message: RawPublish, timeoutMs: number): Promise<void> {
     if (this.pending >= this.maxBuffered) {
       throw new BrokerUnavailableError(
         `publish buffer full (${this.maxBuffered} messages waiting for the broker); not publishing ${message.routingKey}`,
@@ -94,11 +111,12 @@ export class Publisher {
         ...(messageId ? { messageId } : {}),
         persistent: true,
         mandatory,
+        timeout: timeoutMs,
       });
     } catch (err) {
       const reason =
         (err as Error).message === 'timeout'
-          ? `no confirm within ${this.timeoutMs}ms`
+          ? `no confirm within ${timeoutMs}ms`
           : (err as Error).message;
       throw new BrokerUnavailableError(
         `publish to ${message.exchange || '(default)'}/${message.routingKey} failed: ${reason}`,
@@ -141,21 +159,27 @@ export class Publisher {
     }
     if (seconds >= 1) {
       await this.delayRoutes.ensure(queue);
-      await this.publish({
-        exchange: delayEntryExchange(seconds),
-        routingKey: delayRoutingKey(seconds, queue),
-        content: encoded.content,
-        properties,
-        mandatory: true,
-      });
+      await this.publish(
+        {
+          exchange: delayEntryExchange(seconds),
+          routingKey: delayRoutingKey(seconds, queue),
+          content: encoded.content,
+          properties,
+          mandatory: true,
+        },
+        true,
+      );
     } else {
-      await this.publish({
-        exchange: '',
-        routingKey: queue,
-        content: encoded.content,
-        properties,
-        mandatory: true,
-      });
+      await this.publish(
+        {
+          exchange: '',
+          routingKey: queue,
+          content: encoded.content,
+          properties,
+          mandatory: true,
+        },
+        true,
+      );
     }
   }
 
@@ -167,4 +191,12 @@ export class Publisher {
   async close(): Promise<void> {
     await this.channel.close();
   }
+}
+
+/** A publish failed because its channel or connection went away before the confirm. */
+function isChannelClosed(err: unknown): boolean {
+  if (!(err instanceof BrokerUnavailableError)) return false;
+  const cause = (err as { cause?: unknown }).cause;
+  const message = cause instanceof Error ? cause.message : String(cause ?? '');
+  return /closed|connection|socket/i.test(message) && !/timeout/i.test(message);
 }

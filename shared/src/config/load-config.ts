@@ -1,5 +1,7 @@
 import convict from 'convict';
 import { ConfigError } from '../errors';
+import { redisSettingsFromConfig, type RawRedisConfig } from '../redis/redis-config';
+import type { RedisConnectionSettings } from '../redis/redis-settings';
 import { configSchema } from './config-schema';
 
 /** How task queues are declared: `quorum` for new installs, `classic` to adopt Celery's. */
@@ -12,12 +14,23 @@ interface Leaf {
 /** The validated settings of one process, frozen. */
 export interface BurrowConfig {
   readonly rabbitmq: {
+    /** The first of `urls`: the broker named in logs, `celery inspect conf` and the dashboard. */
     readonly url: string;
+    /**
+     * Every node to try, in turn, on each (re)connect (RABBITMQ_URLS, else the one URL). An
+     * amqps:// URL carries the RABBITMQ_TLS_* files as RabbitMQ URI query parameters
+     * (`cacertfile`, `certfile`, `keyfile`, `verify`), so any connection made from it uses them.
+     */
+    readonly urls: readonly string[];
     readonly heartbeatSeconds: number;
     /** How task queues are declared (QUEUE_TYPE). */
     readonly queueType: QueueType;
   };
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  /**
+   * Where Redis is (REDIS_URL or its parts, or REDIS_SENTINELS), with the REDIS_TLS_* files;
+   * `connectRedis` takes it as it is.
+   */
+  readonly redis: RedisConnectionSettings & { readonly keyPrefix: string };
   readonly results: { readonly expiresSeconds: number };
   readonly log: {
     readonly level: string;
@@ -57,13 +70,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
     throw new ConfigError('WORKER_HEARTBEAT_INTERVAL: must be at least 1 second');
   if (raw.worker.revokeExpiresSeconds < 1)
     throw new ConfigError('WORKER_REVOKE_EXPIRES: must be at least 1 second');
+  const rabbitUrls = amqpUrls(raw.rabbitmq);
   return deepFreeze({
     rabbitmq: {
-      url: amqpUrl(raw.rabbitmq),
+      url: rabbitUrls[0] ?? '',
+      urls: rabbitUrls,
       heartbeatSeconds: raw.rabbitmq.heartbeatSeconds,
       queueType: raw.rabbitmq.queueType,
     },
-    redis: { url: redisUrl(raw.redis), keyPrefix: raw.redis.keyPrefix },
+    redis: { ...redisSettingsFromConfig(raw.redis), keyPrefix: raw.redis.keyPrefix },
     results: raw.results,
     log: raw.log,
     publish: raw.publish,
@@ -78,6 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): BurrowConfig {
 interface RawConfig {
   rabbitmq: {
     url: string;
+    urls: string;
+    tlsCaFile: string;
+    tlsCertFile: string;
+    tlsKeyFile: string;
+    tlsRejectUnauthorized: boolean;
     host: string;
     port: number;
     user: string;
@@ -86,14 +106,7 @@ interface RawConfig {
     heartbeatSeconds: number;
     queueType: QueueType;
   };
-  redis: {
-    url: string;
-    host: string;
-    port: number;
-    db: number;
-    password: string;
-    keyPrefix: string;
-  };
+  redis: RawRedisConfig & { keyPrefix: string };
   results: BurrowConfig['results'];
   log: BurrowConfig['log'];
   publish: BurrowConfig['publish'];
@@ -103,16 +116,51 @@ interface RawConfig {
   };
 }
 
+/** RABBITMQ_URLS, else RABBITMQ_URL, else the parts; amqps:// ones get the TLS settings. */
+function amqpUrls(r: RawConfig['rabbitmq']): string[] {
+  const variable = r.urls ? 'RABBITMQ_URLS' : 'RABBITMQ_URL';
+  const urls = r.urls ? list(r.urls) : [amqpUrl(r)];
+  if (urls.length === 0) throw new ConfigError('RABBITMQ_URLS: lists no URL');
+  const protocols = urls.map((url) => {
+    try {
+      return new URL(url).protocol;
+    } catch {
+      throw new ConfigError(`${variable}: not a URL: ${redactUrl(url)}`);
+    }
+  });
+  if (protocols.some((p) => p !== 'amqp:' && p !== 'amqps:'))
+    throw new ConfigError(`${variable}: expected amqp:// or amqps:// URLs`);
+  if (Boolean(r.tlsCertFile) !== Boolean(r.tlsKeyFile))
+    throw new ConfigError(
+      'RABBITMQ_TLS_CERT_FILE, RABBITMQ_TLS_KEY_FILE: a client certificate needs both',
+    );
+  const tlsParams: Record<string, string> = {
+    ...(r.tlsCaFile ? { cacertfile: r.tlsCaFile } : {}),
+    ...(r.tlsCertFile ? { certfile: r.tlsCertFile, keyfile: r.tlsKeyFile } : {}),
+    ...(r.tlsRejectUnauthorized ? {} : { verify: 'verify_none' }),
+  };
+  if (Object.keys(tlsParams).length > 0 && !protocols.includes('amqps:'))
+    throw new ConfigError(
+      `RABBITMQ_TLS_CA_FILE/CERT_FILE/KEY_FILE/REJECT_UNAUTHORIZED: set, but no broker URL is amqps:// (${variable})`,
+    );
+  return urls.map((url, i) =>
+    protocols[i] === 'amqps:' ? withQueryDefaults(url, tlsParams) : url,
+  );
+}
+
+/** `url` with each of `params` added unless the URL already sets it (the URL wins). */
+function withQueryDefaults(url: string, params: Record<string, string>): string {
+  const parsed = new URL(url);
+  const missing = Object.entries(params).filter(([key]) => !parsed.searchParams.has(key));
+  if (missing.length === 0) return url;
+  for (const [key, value] of missing) parsed.searchParams.set(key, value);
+  return parsed.toString();
+}
+
 function amqpUrl(r: RawConfig['rabbitmq']): string {
   if (r.url) return r.url;
   const auth = `${encodeURIComponent(r.user)}:${encodeURIComponent(r.password)}`;
   return `amqp://${auth}@${r.host}:${r.port}/${encodeURIComponent(r.vhost)}`;
-}
-
-function redisUrl(r: RawConfig['redis']): string {
-  if (r.url) return r.url;
-  const auth = r.password ? `:${encodeURIComponent(r.password)}@` : '';
-  return `redis://${auth}${r.host}:${r.port}/${r.db}`;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface WorkerControlOptions {
   readonly heartbeatSeconds: number;
   readonly revokeExpiresSeconds: number;
   readonly brokerUrl: string;
+  /** Every cluster node (RABBITMQ_URLS), so the event connection fails over as the others do. */
+  readonly brokerUrls?: readonly string[];
   readonly brokerHeartbeatSeconds: number;
   readonly conf: () => Record<string, unknown>;
   readonly version: string;
@@ -80,6 +82,7 @@ export class WorkerControl {
     // Events get a connection of their own, so their publishing never slows the consumer's acks.
     this.eventConnection = await BrokerConnection.connect({
       url: options.brokerUrl,
+      ...(options.brokerUrls ? { urls: options.brokerUrls } : {}),
       logger: options.logger,
       topology: { exchanges: [], queues: [], bindings: [], exchangeBindings: [] },
       heartbeatSeconds: options.brokerHeartbeatSeconds,

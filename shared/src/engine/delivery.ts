@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Publisher } from '../broker';
+import type { Canvas } from '../canvas';
 import type { Logger } from '../logging';
 import type { RedisResultStore } from '../results';
 import type { Attempt, Outcome } from './outcome';
@@ -29,5 +30,7 @@ export interface SettlerOptions {
    * delivery is requeued rather than holding a prefetch slot. @default 60
    */
   readonly redisBudgetSeconds?: number;
+  /** Follow-ups (links, errbacks, chains, chords) sent between the durable outcome and the ack. */
+  readonly canvas?: Canvas;
   readonly onSettled?: (outcome: Outcome, attempt: Attempt, delivery: Delivery) => void;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging';
 import { deadQueueName } from '../broker';
+import type { CanvasRun, FinishedState } from '../canvas';
 import {
   ResultEncodeError,
   failureMeta,
@@ -62,15 +63,25 @@ export class Effects {
         return outcome;
       case 'dead':
         return this.bury(attempt, outcome);
-      case 'revoked':
-        await this.persist(revokedMeta(this.resultContext(attempt), outcome.reason), {
-          final: true,
-          storeResult: storesResult(attempt),
-        });
+      case 'revoked': {
+        const error = {
+          type: 'TaskRevokedError',
+          module: 'celery.exceptions',
+          message: outcome.reason,
+        };
+        await this.settleWithFollowUps(attempt, { state: 'REVOKED', error }, () =>
+          this.persist(revokedMeta(this.resultContext(attempt), outcome.reason), {
+            final: true,
+            storeResult: storesResult(attempt),
+          }),
+        );
         this.log.warn('task revoked, not run', { reason: outcome.reason });
         return outcome;
+      }
       case 'duplicate':
         this.log.info('task already completed by an earlier delivery; skipped');
+        if (this.hasFollowUps(attempt))
+          await this.options.canvas!.resume(attempt.message, this.delivery.queue, this.canvasRun);
         return outcome;
     }
   }
@@ -78,7 +89,9 @@ export class Effects {
   private async succeed(attempt: DecodedAttempt, result: unknown): Promise<Outcome> {
     const meta = successMeta(this.resultContext(attempt), result);
     try {
-      await this.persist(meta, { final: true, storeResult: storesResult(attempt) });
+      await this.settleWithFollowUps(attempt, { state: 'SUCCESS', result }, () =>
+        this.persist(meta, { final: true, storeResult: storesResult(attempt) }),
+      );
     } catch (err) {
       // Storing it can never work. The handler's side effects are done, but no caller will see
       // a result, so it fails as Celery's EncodeError and goes where operators look.
@@ -157,10 +170,17 @@ export class Effects {
    * as completed.
    */
   private async bury(attempt: Attempt, outcome: DeadOutcome): Promise<DeadOutcome> {
-    await this.deadLetter(attempt, outcome);
-    const ctx = this.resultContext(attempt);
-    const storeResult = storesResult(attempt);
-    if (ctx) await this.persist(failureMeta(ctx, outcome.error), { final: true, storeResult });
+    const store = async () => {
+      await this.deadLetter(attempt, outcome);
+      const ctx = this.resultContext(attempt);
+      const storeResult = storesResult(attempt);
+      if (ctx) await this.persist(failureMeta(ctx, outcome.error), { final: true, storeResult });
+    };
+    if (attempt.kind === 'decoded') {
+      await this.settleWithFollowUps(attempt, { state: 'FAILURE', error: outcome.error }, store);
+    } else {
+      await store();
+    }
     this.log.error('task dead-lettered', {
       reason: outcome.reason,
       code: outcome.code,
@@ -168,6 +188,42 @@ export class Effects {
       deadQueue: deadQueueName(this.delivery.queue),
     });
     return outcome;
+  }
+
+  /**
+   * A final outcome with follow-ups: recorded for them first, then stored (the durable outcome),
+   * then the follow-ups are sent and marked sent, all before the ack. A crash after the store
+   * finds the record on redelivery (a duplicate) and sends what it holds; see canvas.ts.
+   */
+  private async settleWithFollowUps(
+    attempt: DecodedAttempt,
+    finished: FinishedState,
+    store: () => Promise<void>,
+  ): Promise<void> {
+    if (!this.hasFollowUps(attempt)) return store();
+    const canvas = this.options.canvas!;
+    await canvas.prepare(attempt.message, finished, this.canvasRun);
+    await store();
+    const parent = { message: attempt.message, queue: this.delivery.queue, run: this.canvasRun };
+    await canvas.publish(parent, finished);
+  }
+
+  private hasFollowUps(attempt: DecodedAttempt): boolean {
+    return this.options.canvas?.hasFollowUps(attempt.message) ?? false;
+  }
+
+  private get canvasRun(): CanvasRun {
+    return {
+      log: this.log,
+      redis: (what, call) =>
+        retryRedis(call, {
+          deadline: this.deadline,
+          boundWaiting: true,
+          isStopping: this.options.isStopping,
+          logger: this.log,
+          what,
+        }),
+    };
   }
 
   private resultContext(attempt: DecodedAttempt): ResultContext;

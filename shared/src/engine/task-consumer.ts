@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Redis } from 'ioredis';
 import { applyTopology, type BrokerConnection, type Publisher } from '../broker';
+import { Canvas, CanvasStore, queueOfTasks } from '../canvas';
 import type { Logger } from '../logging';
 import { progressMeta, type RedisResultStore } from '../results';
 import { Decider } from './decide';
@@ -125,6 +126,7 @@ export class TaskConsumer {
         results.store(progressMeta({ ...ctx, taskId: ctx.taskId, worker: workerName }, progress)),
     });
     this.settler = new Settler({
+      canvas: canvasOf(options),
       publisher: options.publisher,
       results,
       logger,
@@ -363,6 +365,21 @@ export class TaskConsumer {
     await channel?.close().catch(() => undefined);
     logger.info('stopped consuming');
   }
+}
+
+/** Links, chains and chords on the result store's Redis, with its key prefix and expiry. */
+function canvasOf(options: TaskConsumerOptions): Canvas {
+  const { results, registry } = options;
+  return new Canvas({
+    publisher: options.publisher,
+    results,
+    store: new CanvasStore(options.redis, {
+      keyPrefix: results.keyPrefix,
+      expiresSeconds: results.expiresSeconds,
+    }),
+    queueOf: queueOfTasks((task) => registry.get(task)?.contract.queue),
+    workerName: options.workerName,
+  });
 }
 
 async function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {

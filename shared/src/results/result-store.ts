@@ -74,7 +74,8 @@ interface ScriptedRedis extends Redis {
  * message that keeps killing workers is recognised).
  */
 export class RedisResultStore {
-  private readonly expiresSeconds: number;
+  /** Seconds every key written here lives; chord and canvas keys use it too. */
+  readonly expiresSeconds: number;
   private readonly prefix: string;
   private readonly scripted: ScriptedRedis;
 
@@ -88,6 +89,11 @@ export class RedisResultStore {
     redis.defineCommand('burrowStore', { numberOfKeys: 3, lua: STORE_SCRIPT });
     redis.defineCommand('burrowBegin', { numberOfKeys: 2, lua: BEGIN_SCRIPT });
     this.scripted = redis as ScriptedRedis;
+  }
+
+  /** Celery's `global_keyprefix` as configured: keys of other kinds (chords) share it. */
+  get keyPrefix(): string {
+    return this.prefix;
   }
 
   resultKey(taskId: string): string {
