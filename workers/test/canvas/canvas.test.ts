@@ -47,7 +47,11 @@ describe('Celery canvas on burrow workers', () => {
     expect(out.parent).toMatchObject({ raised: 'ValueError', message: 'bad VIN' });
     // The errback had no id of its own: burrow derives one from the parent and its place.
     const errbackId = derivedId(`${out.parent_id}:link_error:0`);
-    const meta = await eventually(() => session.results.get(errbackId), 20_000, 'the errback');
+    const meta = await eventually(
+      async () => finished(await session.results.get(errbackId)),
+      20_000,
+      'the errback',
+    );
     expect(meta).toMatchObject({
       status: 'SUCCESS',
       result: { failed: out.parent_id },
@@ -88,7 +92,11 @@ describe('Celery canvas on burrow workers', () => {
     expect(out.is_chord_error).toBe(true);
     expect(out.message).toMatch(/^Dependency [0-9a-f-]{36} raised ValueError\('bad row'\)$/);
     const errbackId = derivedId(`${out.body_id}:link_error:0`);
-    const meta = await eventually(() => session.results.get(errbackId), 20_000, 'body errback');
+    const meta = await eventually(
+      async () => finished(await session.results.get(errbackId)),
+      20_000,
+      'body errback',
+    );
     expect(meta).toMatchObject({ status: 'SUCCESS', result: { failed: out.body_id } });
   });
 
@@ -156,3 +164,8 @@ describe('Celery canvas on burrow workers', () => {
     });
   });
 });
+
+/** A stored result once the task has finished (SUCCESS or FAILURE); undefined before. */
+function finished<T extends { status: string }>(meta: T | null): T | undefined {
+  return meta && ['SUCCESS', 'FAILURE'].includes(meta.status) ? meta : undefined;
+}
