@@ -8,6 +8,7 @@ import { progressMeta, type RedisResultStore } from '../results';
 import { Decider } from './decide';
 import type { Attempt, Outcome } from './outcome';
 import { DEFAULT_REDIS_BUDGET_SECONDS } from './redis-budget';
+import { AckBatcher } from './ack-batcher';
 import { Semaphore } from './semaphore';
 import { Settler, type SettleDecision } from './settle';
 import type { TaskRegistry } from './task-registry';
@@ -78,6 +79,8 @@ export class TaskConsumer {
   private reopenTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly semaphore: Semaphore;
+  /** Per channel: acks settled in the same turn go out as one `multiple` ack where they can. */
+  private readonly acks = new WeakMap<ConfirmChannel, AckBatcher>();
   private readonly tracked = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly decider: Decider;
@@ -278,6 +281,7 @@ export class TaskConsumer {
       channel.close().catch(() => undefined);
       return;
     }
+    this.acksOf(channel).delivered(message);
     const tracked = this.tracker.received(queue, message);
     this.options.observer?.received(tracked);
     const work = this.process(queue, channel, message).finally(() => this.tracked.delete(work));
@@ -324,8 +328,8 @@ export class TaskConsumer {
       observer.requeued(this.tracker.get(message), decision.reason);
     this.tracker.finished(message, decision.kind === 'ack');
     try {
-      if (decision.kind === 'ack') channel.ack(message);
-      else channel.nack(message, false, true);
+      if (decision.kind === 'ack') this.acksOf(channel).ack(message);
+      else this.acksOf(channel).nack(message);
     } catch (err) {
       // The channel closed under us: the broker redelivers the message anyway, and one whose
       // outcome was stored is then recognised as a duplicate.
@@ -333,6 +337,21 @@ export class TaskConsumer {
         error: (err as Error).message,
       });
     }
+  }
+
+  private acksOf(channel: ConfirmChannel): AckBatcher {
+    let batcher = this.acks.get(channel);
+    if (!batcher) {
+      batcher = new AckBatcher(channel, (err) =>
+        // The channel closed under us: the broker redelivers the messages anyway, and those
+        // whose outcome was stored are then recognised as duplicates.
+        this.options.logger.warn('ack failed; the deliveries will come back', {
+          error: err.message,
+        }),
+      );
+      this.acks.set(channel, batcher);
+    }
+    return batcher;
   }
 
   /**
@@ -362,6 +381,13 @@ export class TaskConsumer {
       await waitFor(Promise.all(this.tracked), 5_000);
     }
     this.channel = null;
+    if (channel) {
+      try {
+        this.acksOf(channel).flush();
+      } catch {
+        // closed already: what was not acked comes back
+      }
+    }
     await channel?.close().catch(() => undefined);
     logger.info('stopped consuming');
   }
