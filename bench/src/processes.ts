@@ -118,6 +118,14 @@ export interface BurrowWorkerOptions {
   readonly env?: Record<string, string>;
 }
 
+/**
+ * Node flags for the worker under test, from BENCH_WORKER_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it: NODE_OPTIONS refuses --cpu-prof.
+ */
+function workerNodeArgs(): string[] {
+  return process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** A real burrow-worker on `queue` serving bench.noop and bench.stamp; metrics on `metricsPort`. */
 export async function startBurrowWorker(
   options: BurrowWorkerOptions,
@@ -126,6 +134,7 @@ export async function startBurrowWorker(
   const child = spawn(
     process.execPath,
     [
+      ...workerNodeArgs(),
       WORKER,
       '--queues',
       options.queue,

@@ -1,7 +1,8 @@
 import type { ConsumeMessage } from 'amqplib';
 import { isForNode, nodeName } from '../src/control/node-name';
 import { TaskOverrides, parseRate } from '../src/engine/task-overrides';
-import { TaskTracker } from '../src/engine/task-tracker';
+import { AttemptAbort } from '../src/engine/run-handler';
+import { TaskTerminated, TaskTracker } from '../src/engine/task-tracker';
 import { Semaphore } from '../src/engine/semaphore';
 import { patternRegExp } from '../src/events/event-tail';
 import { LamportClock } from '../src/events/event-dispatcher';
@@ -83,11 +84,14 @@ describe('TaskTracker', () => {
     tracker.received('q', a);
     tracker.received('q', b);
     expect(tracker.reserved().map((t) => t.id)).toEqual(['a', 'b']);
-    const signal = tracker.started(a)!;
+    const abort = new AttemptAbort();
+    tracker.started(a, abort);
     expect(tracker.active().map((t) => t.id)).toEqual(['a']);
     expect(tracker.terminate('b', 'revoked')).toBe(false);
     expect(tracker.terminate('a', 'revoked')).toBe(true);
-    expect(signal.aborted).toBe(true);
+    expect(abort.terminated).toBe(true);
+    expect(abort.signal.aborted).toBe(true);
+    expect(abort.signal.reason).toBeInstanceOf(TaskTerminated);
     tracker.finished(a, true);
     tracker.finished(b, false);
     expect(tracker.processed).toBe(1);

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { StdoutTransport } from '../src/logging/stdout-transport';
 
 /** Runs a few log calls in a real process (the built package) and returns what it printed. */
 function logOutput(level: string, body: string): string[] {
@@ -41,6 +44,51 @@ describe('createLogger', () => {
     );
     expect(lines.map((l) => JSON.parse(l) as { message: string; formatted: boolean })).toEqual([
       expect.objectContaining({ message: 'done', formatted: false }),
+    ]);
+  });
+});
+
+describe('StdoutTransport', () => {
+  /** A logger writing through the transport into `writes`, one entry per write call. */
+  function capture() {
+    const writes: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const transport = new StdoutTransport({ format: winston.format.simple() }, out);
+    const logger = winston.createLogger({ transports: [transport] });
+    return { writes, logger, transport };
+  }
+
+  it("writes the lines of one turn in one write, once the turn's work is done", async () => {
+    const { writes, logger, transport } = capture();
+    logger.info('first');
+    logger.info('second');
+    await Promise.resolve();
+    logger.warn('third');
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(['info: first\ninfo: second\nwarn: third\n']);
+    logger.info('next turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toBe('info: next turn\n');
+    transport.close();
+  });
+
+  it('writes what is pending when the process exits, even through process.exit()', () => {
+    const lines = logOutput(
+      'info',
+      `for (let i = 0; i < 3; i++) logger.info('line ' + i);
+       process.exit(0);`,
+    );
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual([
+      'line 0',
+      'line 1',
+      'line 2',
     ]);
   });
 });

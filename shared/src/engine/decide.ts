@@ -13,6 +13,7 @@ import {
 } from './outcome';
 import { RedisUnavailableError, retryRedis } from './redis-budget';
 import { AttemptRunner, type AttemptRunnerOptions } from './run-attempt';
+import type { AttemptAbort } from './run-handler';
 import type { RegisteredTask, TaskRegistry } from './task-registry';
 
 export interface DeciderOptions extends Omit<AttemptRunnerOptions, 'trackStarted'> {
@@ -28,8 +29,8 @@ export interface DeciderOptions extends Omit<AttemptRunnerOptions, 'trackStarted
   readonly now?: () => number;
   /** Ids revoked by remote control: such a task is not run, REVOKED is stored. */
   readonly isRevoked?: (taskId: string) => boolean;
-  /** Called as the handler starts; returns the signal a terminating revoke aborts. */
-  readonly started?: (delivery: ConsumeMessage) => AbortSignal | undefined;
+  /** Called as the handler starts, with the handle a terminating revoke uses. */
+  readonly started?: (delivery: ConsumeMessage, abort: AttemptAbort) => void;
 }
 
 /** An eta this close is run now rather than sent round the delay levels again. */
@@ -109,7 +110,7 @@ export class Decider {
         registered.contract.defaults,
         withKwargs,
         kwargs,
-        started ? () => started(delivery) : undefined,
+        started ? (abort) => started(delivery, abort) : undefined,
       ),
     );
     return { attempt: withKwargs, outcome };

@@ -10,7 +10,7 @@ export {
 export { type TaskContext, type TaskRunContext, retryTask } from './task-context';
 export { ContinueLater, type ContinueLaterOptions } from './continue-later';
 export { retryDelaySeconds } from './backoff';
-export { runWithTimeLimits, SoftTimeLimitExceeded } from './run-handler';
+export { AttemptAbort, runWithTimeLimits, SoftTimeLimitExceeded } from './run-handler';
 export { outcomeOfThrow, MAX_HARD_TIME_LIMIT_SECONDS, type ThrowContext } from './run-attempt';
 export { RedisUnavailableError, DEFAULT_REDIS_BUDGET_SECONDS } from './redis-budget';
 export type { SettleDecision } from './settle';

@@ -7,7 +7,7 @@ import { effectiveRetryPolicy, retryDelaySeconds } from './backoff';
 import { ContinueLater } from './continue-later';
 import { deadOutcome, exceptionInfo, type DecodedAttempt, type Outcome } from './outcome';
 import { retryRedis } from './redis-budget';
-import { runWithTimeLimits } from './run-handler';
+import { AttemptAbort, runWithTimeLimits } from './run-handler';
 import type { TaskRunContext } from './task-context';
 import { runBound, type BoundHandler } from './task-registry';
 import type { TaskOverrides } from './task-overrides';
@@ -42,14 +42,26 @@ export interface AttemptRunnerOptions {
 
 /** Runs one begun attempt under its time limits and turns whatever it does into an outcome. */
 export class AttemptRunner {
-  constructor(private readonly options: AttemptRunnerOptions) {}
+  /** What shutdown aborts once its grace is over: one listener for all running attempts. */
+  private readonly running = new Set<AttemptAbort>();
+
+  constructor(private readonly options: AttemptRunnerOptions) {
+    const { shutdownSignal } = options;
+    shutdownSignal.addEventListener(
+      'abort',
+      () => {
+        for (const abort of this.running) abort.abort(shutdownSignal.reason);
+      },
+      { once: true },
+    );
+  }
 
   async run(
     run: TaskRun,
     defaults: TaskDefaults,
     attempt: DecodedAttempt,
     kwargs: Record<string, unknown>,
-    started?: () => AbortSignal | undefined,
+    started?: (abort: AttemptAbort) => void,
   ): Promise<Outcome> {
     const { message } = attempt;
     const policy = effectiveRetryPolicy(defaults.retry, message.retryPolicy);
@@ -76,10 +88,14 @@ export class AttemptRunner {
       queue: attempt.queue,
       retries: message.retries,
     };
-    const terminate = started?.();
+    const abort = new AttemptAbort();
+    const { shutdownSignal } = this.options;
+    if (shutdownSignal.aborted) abort.abort(shutdownSignal.reason);
+    this.running.add(abort);
+    started?.(abort);
     try {
-      const running = runWithTimeLimits(
-        (signal) => {
+      const result = await runWithTimeLimits(
+        () => {
           const ctx: TaskRunContext = {
             taskId: message.id,
             taskName: message.task,
@@ -87,7 +103,9 @@ export class AttemptRunner {
             retries: message.retries,
             maxRetries: policy.maxRetries,
             replayed: message.replayed,
-            signal,
+            get signal() {
+              return abort.signal;
+            },
             logger,
             reportProgress: (progress) =>
               this.options.storeProgress(progressContext, { ...progress }),
@@ -95,13 +113,13 @@ export class AttemptRunner {
           return runBound(run, kwargs, ctx);
         },
         { softSeconds, hardSeconds },
-        this.options.shutdownSignal,
-        terminate,
+        abort,
       );
-      const result = terminate ? await untilAborted(running, terminate) : await running;
+      // Terminated while its result was on the way: the revoke was answered, so it stands.
+      if (abort.terminated) throw abort.signal.reason;
       return { kind: 'success', result };
     } catch (err) {
-      if (terminate?.aborted) {
+      if (abort.terminated) {
         logger.warn('task terminated by a revoke');
         return { kind: 'revoked', reason: 'terminated', terminated: true };
       }
@@ -111,6 +129,8 @@ export class AttemptRunner {
         policy,
         maxContinuations: this.options.maxContinuations,
       });
+    } finally {
+      this.running.delete(abort);
     }
   }
 
@@ -140,17 +160,6 @@ export class AttemptRunner {
       });
     }
   }
-}
-
-/** Settles with `work`, or rejects as soon as `signal` aborts (the handler may carry on). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Where an attempt stands when its handler throws. */

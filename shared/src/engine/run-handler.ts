@@ -16,39 +16,85 @@ export class SoftTimeLimitExceeded extends RetryableError {
 }
 
 /**
- * Runs a handler under time limits. At the soft limit the signal aborts (cooperative
- * handlers stop); at the hard limit the attempt fails whether or not the handler stopped.
- * `outer` aborts too, e.g. when the worker shuts down past its grace period, and `terminate`
- * when a revoke terminates the task.
+ * How one running attempt is stopped from outside: its soft limit and the end of shutdown's
+ * grace abort the handler's signal (a cooperative handler stops), a terminating revoke also
+ * fails the attempt at once. The AbortSignal is made only when the handler reads it, and
+ * nothing listens on shared signals per task: an AbortController and three listeners per task
+ * were a measurable share of what a short task cost the worker.
+ */
+export class AttemptAbort {
+  private controller: AbortController | undefined;
+  private reason: { readonly value: unknown } | undefined;
+  private failNow: ((reason: Error) => void) | undefined;
+  /** Set once `terminate` was called. */
+  terminated = false;
+
+  /** The handler's signal. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason.value);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Aborts the handler's signal; the attempt goes on until the handler stops or its hard limit. */
+  abort(reason: unknown): void {
+    if (this.reason) return;
+    this.reason = { value: reason };
+    this.controller?.abort(reason);
+  }
+
+  /** Aborts the signal and fails the attempt with `reason` now, whatever the handler does. */
+  terminate(reason: Error): void {
+    this.terminated = true;
+    // Fail first: a handler that returns as soon as its signal aborts must not win the race.
+    this.failNow?.(reason);
+    this.abort(reason);
+  }
+
+  /** Rejects with a terminate's reason or `hardLimit`'s error, whichever comes first. */
+  stopped(hardLimit: TimeLimits['hardSeconds']): { promise: Promise<never>; clear: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<never>((_resolve, reject) => {
+      this.failNow = reject;
+      timer = setTimeout(() => reject(new TimeLimitExceededError(hardLimit)), hardLimit * 1000);
+    });
+    if (this.terminated) this.failNow!(this.reason!.value as Error);
+    return {
+      promise,
+      clear: () => {
+        clearTimeout(timer);
+        this.failNow = undefined;
+      },
+    };
+  }
+}
+
+/**
+ * Runs a handler under time limits. At the soft limit the signal aborts (cooperative handlers
+ * stop); at the hard limit the attempt fails whether or not the handler stopped. Whoever holds
+ * `abort` can abort the signal (shutdown past its grace) or terminate the attempt (a revoke).
+ * `run` reads `abort.signal` only if its handler does.
  */
 export async function runWithTimeLimits<T>(
-  run: (signal: AbortSignal) => Promise<T>,
+  run: (abort: AttemptAbort) => Promise<T>,
   limits: TimeLimits,
-  outer?: AbortSignal,
-  terminate?: AbortSignal,
+  abort: AttemptAbort = new AttemptAbort(),
 ): Promise<T> {
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  const onTerminate = () => controller.abort(terminate?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  terminate?.addEventListener('abort', onTerminate, { once: true });
   const soft = setTimeout(
-    () => controller.abort(new SoftTimeLimitExceeded(limits.softSeconds)),
+    () => abort.abort(new SoftTimeLimitExceeded(limits.softSeconds)),
     limits.softSeconds * 1000,
   );
-  let hard: NodeJS.Timeout | undefined;
-  const hardLimit = new Promise<never>((_resolve, reject) => {
-    hard = setTimeout(
-      () => reject(new TimeLimitExceededError(limits.hardSeconds)),
-      limits.hardSeconds * 1000,
-    );
-  });
+  const stopped = abort.stopped(limits.hardSeconds);
   try {
-    return await Promise.race([run(controller.signal), hardLimit]);
+    return await Promise.race([run(abort), stopped.promise]);
   } finally {
     clearTimeout(soft);
-    clearTimeout(hard);
-    outer?.removeEventListener('abort', onOuterAbort);
-    terminate?.removeEventListener('abort', onTerminate);
+    stopped.clear();
   }
 }

@@ -109,11 +109,10 @@ export class TaskConsumer {
       trackStarted: options.trackStarted ?? false,
       ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
       ...(overrides ? { overrides } : {}),
-      started: (delivery) => {
-        const signal = this.tracker.started(delivery);
+      started: (delivery, abort) => {
+        this.tracker.started(delivery, abort);
         const tracked = observer && this.tracker.get(delivery);
         if (tracked) observer.started(tracked);
-        return signal;
       },
       isolate: async (run) => {
         this.semaphore.release();

@@ -70,7 +70,10 @@ export function runBound(
     retries: ctx.retries,
     maxRetries: ctx.maxRetries,
     replayed: ctx.replayed,
-    signal: ctx.signal,
+    // Read through, not copied: the engine makes a task's AbortSignal on first use.
+    get signal() {
+      return ctx.signal;
+    },
     logger: ctx.logger,
     reportProgress: ctx.reportProgress,
     services: bound.services,

@@ -1,4 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
+import type { AttemptAbort } from './run-handler';
 
 /** One delivery this worker holds, as remote control (`inspect active|reserved`) shows it. */
 export interface TrackedTask {
@@ -10,8 +11,8 @@ export interface TrackedTask {
   readonly receivedAt: number;
   /** epoch ms once the handler runs; null while it waits for a slot. */
   startedAt: number | null;
-  /** Aborts the running attempt (`revoke --terminate`). */
-  terminate: AbortController | null;
+  /** Stops the running attempt (`revoke --terminate`). */
+  abort: AttemptAbort | null;
 }
 
 /**
@@ -37,7 +38,7 @@ export class TaskTracker {
       message,
       receivedAt: Date.now(),
       startedAt: null,
-      terminate: null,
+      abort: null,
     };
     this.held.set(message, entry);
     return entry;
@@ -47,14 +48,13 @@ export class TaskTracker {
     return this.held.get(message);
   }
 
-  /** The handler is about to run: returns the signal a terminating revoke aborts. */
-  started(message: ConsumeMessage): AbortSignal | undefined {
+  /** The handler is about to run; `abort` is what a terminating revoke stops it with. */
+  started(message: ConsumeMessage, abort: AttemptAbort): void {
     const entry = this.held.get(message);
-    if (!entry) return undefined;
+    if (!entry) return;
     entry.startedAt = Date.now();
-    entry.terminate = new AbortController();
+    entry.abort = abort;
     this.runningById.set(entry.id, entry);
-    return entry.terminate.signal;
   }
 
   finished(message: ConsumeMessage, counted: boolean): void {
@@ -70,8 +70,8 @@ export class TaskTracker {
   /** Aborts the running attempt of `id`; false when it is not running here. */
   terminate(id: string, reason: string): boolean {
     const entry = this.runningById.get(id);
-    if (!entry?.terminate) return false;
-    entry.terminate.abort(new TaskTerminated(reason));
+    if (!entry?.abort) return false;
+    entry.abort.terminate(new TaskTerminated(reason));
     return true;
   }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import { maskText, maskValue } from './mask';
+import { StdoutTransport } from './stdout-transport';
 
 /** Structured fields of one log line; masked by the logger, never by the caller. */
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -89,11 +90,10 @@ const pretty = winston.format.printf((info) => {
  */
 export function createLogger(options: LoggerOptions): ProcessLogger {
   const base = winston.format.combine(errorsToFields(), maskRecord(), winston.format.timestamp());
-  const transports: winston.transport[] = [
-    new winston.transports.Console({
-      format: options.format === 'json' ? winston.format.json() : pretty,
-    }),
-  ];
+  const stdout = new StdoutTransport({
+    format: options.format === 'json' ? winston.format.json() : pretty,
+  });
+  const transports: winston.transport[] = [stdout];
   if (options.dir) {
     transports.push(
       new DailyRotateFile({
@@ -115,9 +115,13 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
     }),
   );
   return Object.assign(logger, {
+    child: (fields: LogFields): Logger => new ScopedLogger(logger, fields),
     flush: () =>
       new Promise<void>((resolve) => {
-        logger.on('finish', () => resolve());
+        logger.on('finish', () => {
+          stdout.writePending();
+          resolve();
+        });
         logger.end();
       }),
   });
@@ -138,4 +142,42 @@ function skipDisabledLevels(logger: winston.Logger): winston.Logger {
     };
   }
   return logger;
+}
+
+/**
+ * A child logger: its fields ride on every line. winston's own child costs an Object.create
+ * with property descriptors and a merge per line; the engine makes two per task, so this one is
+ * a plain object that checks the level first and merges only when it writes.
+ */
+class ScopedLogger implements Logger {
+  constructor(
+    private readonly root: winston.Logger,
+    private readonly fields: LogFields,
+  ) {}
+
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new ScopedLogger(this.root, { ...this.fields, ...fields });
+  }
+
+  private write(level: string, message: string, fields: LogFields | undefined): void {
+    if (!this.root.isLevelEnabled(level)) return;
+    // winston copies the meta it is given, so the fields themselves can go when alone.
+    this.root.log(level, message, fields ? { ...this.fields, ...fields } : this.fields);
+  }
 }
