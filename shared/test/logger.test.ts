@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { logFileStem } from '../src/logging/logger';
 import { StdoutTransport } from '../src/logging/stdout-transport';
 
 /** Runs a few log calls in a real process (the built package) and returns what it printed. */
@@ -90,5 +93,40 @@ describe('StdoutTransport', () => {
       'line 1',
       'line 2',
     ]);
+  });
+});
+
+describe('log files', () => {
+  it('gives each process its own daily file in a shared directory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-logs-'));
+    try {
+      const script = `
+        const { createLogger } = require(${JSON.stringify(path.join(__dirname, '..', 'dist'))});
+        const a = createLogger({ service: 'worker', instance: 'email-host1', dir: ${JSON.stringify(dir)}, silent: false });
+        const b = createLogger({ service: 'worker', instance: 'email-host2', dir: ${JSON.stringify(dir)} });
+        a.info('from replica one');
+        b.info('from replica two');
+        Promise.all([a.flush(), b.flush()]).then(() => process.exit(0));`;
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.log'))
+        .sort();
+      const day = /^worker-email-host[12]-\d{4}-\d{2}-\d{2}\.log$/;
+      expect(files).toHaveLength(2);
+      expect(files.every((f) => day.test(f))).toBe(true);
+      const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(read(files[0]!)).toContain('from replica one');
+      expect(read(files[0]!)).not.toContain('from replica two');
+      expect(read(files[1]!)).toContain('from replica two');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes a file name of any host or queue name', () => {
+    expect(logFileStem({ service: 'worker', instance: 'email+cleanup-web 1/a' })).toBe(
+      'worker-email+cleanup-web_1_a',
+    );
   });
 });

@@ -1,5 +1,6 @@
 export {
   createLogger,
+  logFileStem,
   type Logger,
   type LogFields,
   type ProcessLogger,

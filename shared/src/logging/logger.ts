@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
@@ -33,6 +34,12 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Directory for rotating files; empty = stdout only. */
   readonly dir?: string;
+  /**
+   * What sets this process's file apart from its siblings' in a shared directory (replicas
+   * writing one `logs` volume, the local fleet's workers): `<service>-<instance>-<date>.log`.
+   * @default the host name
+   */
+  readonly instance?: string;
   /** @default 'pretty' */
   readonly format?: 'pretty' | 'json';
   /** Log nothing (tests). @default false */
@@ -86,7 +93,8 @@ const pretty = winston.format.printf((info) => {
 
 /**
  * Builds a process logger: readable lines in a terminal or JSON in production, to stdout and,
- * when a directory is given, to a daily-rotated file there (14 days, 20 MB per file).
+ * when a directory is given, to a daily-rotated file of its own there (14 days, 20 MB per
+ * file; see `logFileStem`).
  */
 export function createLogger(options: LoggerOptions): ProcessLogger {
   const base = winston.format.combine(errorsToFields(), maskRecord(), winston.format.timestamp());
@@ -94,17 +102,16 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
     format: options.format === 'json' ? winston.format.json() : pretty,
   });
   const transports: winston.transport[] = [stdout];
-  if (options.dir) {
-    transports.push(
-      new DailyRotateFile({
+  const file = options.dir
+    ? new DailyRotateFile({
         dirname: path.resolve(options.dir),
-        filename: `${options.service}-%DATE%.log`,
+        filename: `${logFileStem(options)}-%DATE%.log`,
         maxFiles: '14d',
         maxSize: '20m',
         format: winston.format.json(),
-      }),
-    );
-  }
+      })
+    : undefined;
+  if (file) transports.push(file);
   const logger = skipDisabledLevels(
     winston.createLogger({
       level: options.level ?? 'info',
@@ -118,13 +125,27 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
     child: (fields: LogFields): Logger => new ScopedLogger(logger, fields),
     flush: () =>
       new Promise<void>((resolve) => {
-        logger.on('finish', () => {
+        logger.once('finish', () => {
           stdout.writePending();
-          resolve();
+          if (!file) return resolve();
+          // The logger's 'finish' comes before the file is written: wait for the file's own,
+          // but never hold an exiting process up for long.
+          setTimeout(resolve, 2_000).unref();
+          file.once('finish', () => resolve());
+          file.close?.();
         });
         logger.end();
       }),
   });
+}
+
+/**
+ * `<service>-<instance>`, safe as a file name. Each process rotates and prunes only its own
+ * file: two processes sharing one would rotate it under each other.
+ */
+export function logFileStem(options: Pick<LoggerOptions, 'service' | 'instance'>): string {
+  const instance = options.instance ?? os.hostname();
+  return `${options.service}-${instance}`.replace(/[^A-Za-z0-9._+-]/g, '_');
 }
 
 /**

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   createLogger,
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger({
     service: 'worker',
+    // Workers of different queues share a host in the local fleet: one file per queue set.
+    instance: `${config.worker.queues.join('+')}-${os.hostname()}`,
     level: config.log.level,
     dir: config.log.dir,
     format: config.log.format,

@@ -166,6 +166,8 @@ describe('oldLogFile', () => {
     'worker.log.2.gz',
     'worker-2026-10-01.log',
     'worker-2026-10-01.log.1',
+    'worker-email-3f2a1b9c0d11-2026-10-01.log',
+    'scheduler-web-1.example-2026-10-01.log.2',
     'old.tar.gz',
   ])('selects an old %s', (name) => {
     expect(select(file(name, 31))).toBe(true);
@@ -180,5 +182,6 @@ describe('oldLogFile', () => {
   it("never selects the current day's file, however old its mtime", () => {
     expect(select(file('worker-2026-12-02.log', 400))).toBe(false);
     expect(select(file('worker-2026-12-02.log.1', 400))).toBe(false);
+    expect(select(file('worker-email+cleanup-host-2026-12-02.log', 400))).toBe(false);
   });
 });
