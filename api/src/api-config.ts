@@ -83,7 +83,7 @@ const schema = {
     env: 'API_MAX_WAIT',
   },
   managementUrl: {
-    doc: 'RabbitMQ management API for the dashboard, e.g. http://user:pass@rabbit:15672; empty = the broker URL’s host on port 15672 with its credentials (the vhost is always the broker URL’s)',
+    doc: 'RabbitMQ management API for the dashboard, e.g. http://user:pass@rabbit:15672; empty = each broker URL’s host (RABBITMQ_URLS, in order, the next when one is down) on port 15672 with its credentials (the vhost is always the broker URL’s)',
     format: String,
     default: '',
     env: 'RABBITMQ_MANAGEMENT_URL',

@@ -56,7 +56,7 @@ export async function runApiProcess(
       connection: fleet.connection,
       redis,
       results,
-      brokerUrl: config.rabbitmq.url,
+      brokerUrls: config.rabbitmq.urls,
       keyPrefix,
       queues: QUEUES,
       config: apiConfig.dashboard,

@@ -5,7 +5,7 @@ import { DeadLetters } from './dead-letters';
 import { EventFeed } from './event-feed';
 import { EventsEnabler } from './events-enabler';
 import { FleetControl, WorkerInspector } from './fleet-control';
-import { ManagementClient, managementTarget } from './management-api';
+import { ManagementClient, managementTargets } from './management-api';
 import { TaskHistory } from './task-history';
 import { WorkerRegistry } from './worker-registry';
 
@@ -31,7 +31,8 @@ export interface DashboardOptions {
   readonly connection: BrokerConnection;
   readonly redis: Redis;
   readonly results: RedisResultStore;
-  readonly brokerUrl: string;
+  /** Every broker URL (RABBITMQ_URLS): the management API of each node, in this order. */
+  readonly brokerUrls: readonly string[];
   readonly keyPrefix: string;
   readonly queues: readonly string[];
   readonly config: DashboardConfig;
@@ -68,7 +69,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       workers,
       inspector,
       management: new ManagementClient(
-        managementTarget(options.brokerUrl, options.config.managementUrl),
+        managementTargets(options.brokerUrls, options.config.managementUrl),
       ),
       history,
       deadLetters: new DeadLetters(connection, options.results),

@@ -93,24 +93,73 @@ export function taskQueueRows(queues: readonly QueueStats[]): QueueRow[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Reads queue statistics from the RabbitMQ management API over HTTP. */
-export class ManagementClient {
-  constructor(
-    private readonly target: ManagementTarget,
-    private readonly timeoutMs = 3_000,
-  ) {}
+/**
+ * The management APIs to ask, in order: the configured one, or one per broker URL (every node
+ * of a cluster serves the same API), so the dashboard keeps its queue figures when the first
+ * node is down.
+ */
+export function managementTargets(
+  brokerUrls: readonly string[],
+  configured: string,
+): ManagementTarget[] {
+  if (configured) return [managementTarget(brokerUrls[0]!, configured)];
+  const targets = brokerUrls.map((url) => managementTarget(url, ''));
+  return targets.filter((t, i) => targets.findIndex((o) => o.baseUrl === t.baseUrl) === i);
+}
 
-  /** The vhost's queues; throws when the management API cannot be reached or refuses. */
+/**
+ * Reads queue statistics from the RabbitMQ management API over HTTP. With several targets it
+ * stays on the one that answered last and moves to the next when that one fails.
+ */
+export class ManagementClient {
+  private readonly targets: readonly ManagementTarget[];
+  private current = 0;
+
+  constructor(
+    targets: ManagementTarget | readonly ManagementTarget[],
+    private readonly timeoutMs = 3_000,
+  ) {
+    this.targets = Array.isArray(targets) ? targets : [targets as ManagementTarget];
+    if (this.targets.length === 0) throw new Error('ManagementClient needs a target');
+  }
+
+  /** The vhost's queues; throws, naming every node it asked, when none answers. */
   async queues(): Promise<QueueStats[]> {
+    const errors: string[] = [];
+    for (let i = 0; i < this.targets.length; i++) {
+      const at = (this.current + i) % this.targets.length;
+      try {
+        const queues = await this.queuesFrom(this.targets[at]!);
+        this.current = at;
+        return queues;
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    throw new Error(errors.join('; '));
+  }
+
+  private async queuesFrom(target: ManagementTarget): Promise<QueueStats[]> {
     const columns =
       'name,messages,messages_ready,messages_unacknowledged,consumers,message_stats.publish_details,message_stats.deliver_get_details,message_stats.ack_details';
-    const url = `${this.target.baseUrl}/api/queues/${encodeURIComponent(this.target.vhost)}?columns=${columns}`;
-    const response = await fetch(url, {
-      headers: this.target.authorization ? { authorization: this.target.authorization } : {},
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    const url = `${target.baseUrl}/api/queues/${encodeURIComponent(target.vhost)}?columns=${columns}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: target.authorization ? { authorization: target.authorization } : {},
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new Error(`RabbitMQ management API at ${target.baseUrl} unreachable: ${describe(err)}`);
+    }
     if (!response.ok)
       throw new Error(`RabbitMQ management API answered ${response.status} for ${url}`);
     return parseQueues(await response.json());
   }
+}
+
+/** fetch's TypeError says only "fetch failed"; the reason is in its cause. */
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
 }
