@@ -17,6 +17,7 @@ import {
   celeryAvailable,
   startBurrowWorker,
   startCeleryWorker,
+  startMinimalConsumer,
   type ConsumerProcess,
 } from './processes';
 import { alignedTable } from './report';
@@ -25,13 +26,15 @@ import { percentile, readResults } from './result-times';
 /**
  * Latency under offered load (`npm run bench:latency`): a separate publisher process offers
  * BENCH_LATENCY_RATES tasks a second (default 200 and 2 000) for BENCH_LATENCY_SECONDS (20) to a
- * burrow-worker process, and to Celery prefork -c 2 in the same run. Each task carries its send
+ * burrow-worker process, and in the same run to the minimal amqplib + Redis loop (a process of its
+ * own: the floor the broker sets) and to Celery prefork -c 2. Each task carries its send
  * time and returns when it started; the stored result's date_done says when it finished. The
  * queue's backlog is sampled every second: a consumer that cannot keep up shows it growing.
  * Writes bench/results/latency.md and latency.json.
  */
 
 const OFFERED_LOAD = path.join(__dirname, 'offered-load.js');
+export const MINIMAL_LABEL = 'minimal loop';
 /** How long after the last publish a consumer may take to finish before the run is cut off. */
 const FINISH_MS = 60_000;
 
@@ -176,6 +179,16 @@ async function main(): Promise<void> {
       concurrency: options.concurrency,
       prefetch: options.prefetch,
     });
+  const minimal: StartConsumer = (queue, keyPrefix) =>
+    Promise.resolve(
+      startMinimalConsumer({
+        amqpUrl: options.amqpUrl,
+        redisUrl: options.redisUrl,
+        queue,
+        keyPrefix,
+        prefetch: options.prefetch,
+      }),
+    );
   const celery: StartConsumer = (queue) =>
     Promise.resolve(
       startCeleryWorker({
@@ -188,6 +201,17 @@ async function main(): Promise<void> {
   const rows: LatencyRow[] = [];
   try {
     for (const rate of rates) {
+      // The floor first: what the broker and this machine take to hand a task over at all.
+      rows.push(
+        await measure(
+          MINIMAL_LABEL,
+          minimal,
+          { redis, prefix: (p) => p },
+          options.amqpUrl,
+          rate,
+          seconds,
+        ),
+      );
       rows.push(
         await measure(
           'burrow-worker',

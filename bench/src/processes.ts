@@ -163,6 +163,30 @@ export async function startBurrowWorker(
   return { ...supervise('burrow-worker', child, /worker ready/), metricsPort };
 }
 
+const MINIMAL_CONSUMER = path.join(__dirname, 'minimal-consumer.js');
+
+/** The minimal amqplib + Redis loop as a process of its own (the latency bench's reference). */
+export function startMinimalConsumer(options: {
+  readonly amqpUrl: string;
+  readonly redisUrl: string;
+  readonly queue: string;
+  readonly keyPrefix: string;
+  readonly prefetch: number;
+}): ConsumerProcess {
+  const child = spawn(process.execPath, [MINIMAL_CONSUMER], {
+    env: {
+      ...process.env,
+      RABBITMQ_URL: options.amqpUrl,
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: options.keyPrefix,
+      BENCH_QUEUE: options.queue,
+      BENCH_PREFETCH: String(options.prefetch),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return supervise('minimal consumer', child, /minimal consumer ready/);
+}
+
 export interface CeleryWorkerOptions {
   readonly amqpUrl: string;
   /** A Redis URL with a database of the bench's own: Celery's keys have no prefix. */

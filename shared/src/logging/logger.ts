@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
+import { ConfigError } from '../errors';
 import { maskText, maskValue } from './mask';
 import { StdoutTransport } from './stdout-transport';
 
@@ -104,7 +106,7 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
   const transports: winston.transport[] = [stdout];
   const file = options.dir
     ? new DailyRotateFile({
-        dirname: path.resolve(options.dir),
+        dirname: writableDir(options.dir),
         filename: `${logFileStem(options)}-%DATE%.log`,
         maxFiles: '14d',
         maxSize: '20m',
@@ -137,6 +139,25 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
         logger.end();
       }),
   });
+}
+
+/**
+ * The log directory, made if missing, checked writable now: the file transport would find out
+ * later, asynchronously, and crash the process with a bare stack trace.
+ */
+function writableDir(dir: string): string {
+  const absolute = path.resolve(dir);
+  try {
+    fs.mkdirSync(absolute, { recursive: true });
+    fs.accessSync(absolute, fs.constants.W_OK);
+  } catch (err) {
+    const uid = process.getuid?.();
+    throw new ConfigError(
+      `LOG_DIR: cannot write log files in ${absolute} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${uid === undefined ? '' : `, running as uid ${uid}`}): make it writable, or set LOG_DIR= for stdout only`,
+      { cause: err },
+    );
+  }
+  return absolute;
 }
 
 /**

@@ -21,6 +21,13 @@ import {
   type RedisResultStore,
 } from '@burrow/shared';
 
+// `burrow dead list email | head -1`: the reader leaving early is not an error of ours. Without
+// a listener the EPIPE would surface as an unhandled 'error' event and a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
