@@ -14,6 +14,13 @@ export {
 } from './redis/redis-settings';
 
 /**
+ * How long a process waits at start for the Sentinels to name a master. A plain connection
+ * fails at its first refused attempt; ioredis would retry the Sentinels for ever, leaving a
+ * process that neither starts nor says why.
+ */
+export const SENTINEL_START_TIMEOUT_MS = 20_000;
+
+/**
  * A Redis connection that reconnects by itself. Workers queue commands through an outage
  * (their results must land eventually); clients fail fast so a web request is not held. With
  * Sentinel settings it asks the Sentinels for the master, and again after every failover.
@@ -22,6 +29,7 @@ export async function connectRedis(
   target: string | RedisConnectionSettings,
   role: RedisRole,
   logger: Logger,
+  options: { readonly startTimeoutMs?: number } = {},
 ): Promise<Redis> {
   const settings = typeof target === 'string' ? { url: target } : target;
   const tls = settings.tls ? await readTlsOptions(settings.tls) : undefined;
@@ -46,13 +54,31 @@ export async function connectRedis(
     master = now;
   });
   try {
-    await redis.connect();
+    await (sentinel
+      ? withinMs(
+          redis.connect(),
+          options.startTimeoutMs ?? SENTINEL_START_TIMEOUT_MS,
+          `no master from the Sentinels within ${(options.startTimeoutMs ?? SENTINEL_START_TIMEOUT_MS) / 1000} s`,
+        )
+      : redis.connect());
   } catch (err) {
     // Stop the retries a failed first connect leaves running, and say why it failed (a
     // refused certificate, say) rather than ioredis's bare "Connection is closed".
     redis.disconnect();
-    const why = (lastError as Error | null)?.message ?? (err as Error).message;
+    const last = (lastError as Error | null)?.message;
+    const why =
+      last && last !== (err as Error).message
+        ? `${(err as Error).message} (${last})`
+        : (err as Error).message;
     throw new Error(`redis ${describeRedisTarget(settings)}: ${why}`, { cause: err });
   }
   return redis;
+}
+
+function withinMs<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -8,7 +8,12 @@ import {
   type Logger,
   type ResultMeta,
 } from '../src';
-import { createRedisRig, withRedis, type RedisServerProcess } from '../../testing/redis-servers';
+import {
+  createRedisRig,
+  freePort,
+  withRedis,
+  type RedisServerProcess,
+} from '../../testing/redis-servers';
 import { eventually, uniqueName } from '../../testing/stack';
 
 /** Log lines kept for assertions: what an operator would read. */
@@ -205,4 +210,33 @@ describe('Redis through Sentinel', () => {
     await results.store(waited, { final: true });
     expect(JSON.parse(await heard)).toMatchObject({ status: 'SUCCESS', result: { n: 'heard' } });
   }, 30_000);
+});
+
+describe('Redis through Sentinel, none answering', () => {
+  it('fails the start within its timeout, naming the master, instead of waiting for ever', async () => {
+    const ports = [await freePort(), await freePort()];
+    const lines: string[] = [];
+    const started = Date.now();
+    const error = await connectRedis(
+      {
+        url: 'redis://localhost:6379',
+        sentinel: {
+          sentinels: ports.map((port) => ({ host: '127.0.0.1', port })),
+          masterName: 'burrow-master',
+          password: '',
+          tls: false,
+        },
+      },
+      'worker',
+      recordingLogger(lines),
+      { startTimeoutMs: 1_500 },
+    ).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toMatch(/burrow-master/);
+    expect(error).toContain('no master from the Sentinels within 1.5 s');
+    expect(error).toContain('All sentinels are unreachable');
+  });
 });
