@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { configure } from 'safe-stable-stringify';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import { ConfigError } from '../errors';
@@ -84,6 +85,35 @@ const errorsToFields = winston.format((info) => {
   return info;
 });
 
+/** winston's key for a record's formatted line (triple-beam's MESSAGE). */
+const MESSAGE = Symbol.for('message');
+
+/**
+ * The record as one JSON line, as winston's json() writes it (cycles and BigInts survive), but
+ * with the stringifier configured once rather than per line, and keys in the order they were
+ * set rather than sorted: that was a third of what formatting a line cost.
+ */
+const stringifyRecord = configure({ deterministic: false });
+const bigintAsString = (_key: string, value: unknown) =>
+  typeof value === 'bigint' ? value.toString() : value;
+const jsonLine = winston.format((info) => {
+  (info as Record<symbol, unknown>)[MESSAGE] = stringifyRecord(info, bigintAsString);
+  return info;
+});
+
+/** An ISO timestamp, made once per millisecond however many lines share it. */
+let stampedAt = 0;
+let stamp = '';
+const timestamp = winston.format((info) => {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  info.timestamp = stamp;
+  return info;
+});
+
 const pretty = winston.format.printf((info) => {
   const scope = info.taskId ? ` [${String(info.task ?? '')} ${String(info.taskId)}]` : '';
   const rest = Object.entries(info)
@@ -99,9 +129,9 @@ const pretty = winston.format.printf((info) => {
  * file; see `logFileStem`).
  */
 export function createLogger(options: LoggerOptions): ProcessLogger {
-  const base = winston.format.combine(errorsToFields(), maskRecord(), winston.format.timestamp());
+  const base = winston.format.combine(errorsToFields(), maskRecord(), timestamp());
   const stdout = new StdoutTransport({
-    format: options.format === 'json' ? winston.format.json() : pretty,
+    format: options.format === 'json' ? jsonLine() : pretty,
   });
   const transports: winston.transport[] = [stdout];
   const file = options.dir
@@ -110,7 +140,7 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
         filename: `${logFileStem(options)}-%DATE%.log`,
         maxFiles: '14d',
         maxSize: '20m',
-        format: winston.format.json(),
+        format: jsonLine(),
       })
     : undefined;
   if (file) transports.push(file);
