@@ -90,14 +90,16 @@ const MESSAGE = Symbol.for('message');
 
 /**
  * The record as one JSON line, as winston's json() writes it (cycles and BigInts survive), but
- * with the stringifier configured once rather than per line, and keys in the order they were
- * set rather than sorted: that was a third of what formatting a line cost.
+ * with the stringifier configured once rather than per line, and keys in a fixed order rather
+ * than sorted: that was a third of what formatting a line cost.
  */
 const stringifyRecord = configure({ deterministic: false });
 const bigintAsString = (_key: string, value: unknown) =>
   typeof value === 'bigint' ? value.toString() : value;
 const jsonLine = winston.format((info) => {
-  (info as Record<symbol, unknown>)[MESSAGE] = stringifyRecord(info, bigintAsString);
+  // level and message first, then the fields in the order they were set.
+  const ordered = Object.assign({ level: info.level, message: info.message }, info);
+  (info as Record<symbol, unknown>)[MESSAGE] = stringifyRecord(ordered, bigintAsString);
   return info;
 });
 
